@@ -1,0 +1,144 @@
+import NIOCore
+import Synchronization
+import TirekCore
+import TirekProtocol
+
+/// Fans media frames from a track's publisher out to every subscriber of a lesson, without an
+/// actor hop: the subscriber list is snapshotted under a lock and frames are queued outside it.
+/// The frame's bytes are shared (ByteBuffer is copy-on-write), so a broadcast costs no copies.
+///
+/// Keeps, per video track, the frames since the last keyframe (the group of pictures), so a new
+/// or recovering subscriber starts at a keyframe and the picture appears at once.
+final class MediaFanout: Sendable {
+    enum PublishResult: Equatable {
+        case delivered(queued: Int, dropped: Int)
+        case forbidden(String)
+    }
+
+    /// Bounds of the per-track group-of-pictures cache.
+    static let maxCachedFrames = 300
+    static let maxCachedBytes = 8 << 20
+    /// At most one keyframe request per track per this many nanoseconds.
+    static let keyframeRequestInterval: UInt64 = 1_000_000_000
+
+    private struct GOP {
+        var frames: [ByteBuffer] = []
+        var bytes = 0
+    }
+
+    private struct State {
+        var subscribers: [UInt64: LiveConnection] = [:]
+        var publishers: [MediaTrack: ParticipantID] = [:]
+        var gops: [MediaTrack: GOP] = [:]
+        var lastKeyframeRequest: [MediaTrack: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
+    /// Who may publish each track now (decided by the lesson rules).
+    func setPublisher(_ participant: ParticipantID?, for track: MediaTrack) {
+        state.withLock { s in
+            if s.publishers[track] != participant {
+                s.publishers[track] = participant
+                s.gops[track] = nil
+            }
+        }
+    }
+
+    func publisher(of track: MediaTrack) -> ParticipantID? {
+        state.withLock { $0.publishers[track] }
+    }
+
+    /// Adds a subscriber and queues the cached group of pictures of each video track for it.
+    func subscribe(_ connection: LiveConnection, now: UInt64) {
+        let gops = state.withLock { s -> [(MediaTrack, [ByteBuffer])] in
+            s.subscribers[connection.id] = connection
+            return s.gops.map { ($0.key, $0.value.frames) }
+        }
+        for (track, frames) in gops where frames.isEmpty {
+            connection.outbound.requireKeyframe(track)
+        }
+        for (_, frames) in gops {
+            for frame in frames {
+                if let header = try? MediaHeader.parse(frame) {
+                    _ = connection.outbound.sendMedia(frame, header: header, now: now)
+                }
+            }
+        }
+    }
+
+    func unsubscribe(_ connection: LiveConnection) {
+        state.withLock { _ = $0.subscribers.removeValue(forKey: connection.id) }
+    }
+
+    /// Validates and fans out one frame from `sender`. The sender's own connections do not get it back.
+    func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
+        let subscribers: [LiveConnection]
+        do {
+            subscribers = try state.withLock { s throws(PublishError) -> [LiveConnection] in
+                guard s.publishers[header.track] == sender else { throw PublishError() }
+                if header.kind == .video { Self.cache(frame, header: header, in: &s) }
+                return Array(s.subscribers.values)
+            }
+        } catch {
+            return .forbidden("you do not hold the \(header.track) track now")
+        }
+        var queued = 0, dropped = 0
+        var waiting: Set<MediaTrack> = []
+        for connection in subscribers where connection.participant.id != sender {
+            if !Self.wants(connection.mediaPreferences, header.track) { continue }
+            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now)
+            if outcome == .queued { queued += 1 } else { dropped += 1 }
+            if !awaiting.isEmpty { waiting.formUnion(awaiting) }
+        }
+        metrics.mediaOut.increment(by: Int64(queued))
+        if dropped > 0 {
+            (header.kind == .audio ? metrics.audioDropped : metrics.videoDropped).increment(by: Int64(dropped))
+        }
+        for track in waiting { requestKeyframe(track, now: now) }
+        return .delivered(queued: queued, dropped: dropped)
+    }
+
+    /// Asks the track's publisher (`media.keyframe_needed`) for a keyframe, at most once per interval.
+    func requestKeyframe(_ track: MediaTrack, now: UInt64) {
+        let publisherConnections = state.withLock { s -> [LiveConnection] in
+            guard let p = s.publishers[track] else { return [] }
+            if let last = s.lastKeyframeRequest[track], now &- last < Self.keyframeRequestInterval { return [] }
+            s.lastKeyframeRequest[track] = now
+            return s.subscribers.values.filter { $0.participant.id == p }
+        }
+        guard !publisherConnections.isEmpty else { return }
+        let message = ServerEncoder().encode(KeyframeNeeded(track: track))
+        for connection in publisherConnections { connection.outbound.sendControl(message) }
+    }
+
+    private struct PublishError: Error {}
+
+    private static func wants(_ prefs: MediaPreferences, _ track: MediaTrack) -> Bool {
+        if prefs.audioOnly { return track.kind == .audio }
+        switch track {
+        case .camera: return !prefs.lowBandwidth
+        case .cameraLow: return prefs.lowBandwidth
+        default: return true
+        }
+    }
+
+    private static func cache(_ frame: ByteBuffer, header: MediaHeader, in s: inout State) {
+        if header.isKeyframe {
+            s.gops[header.track] = GOP(frames: [frame], bytes: frame.readableBytes)
+        } else if var gop = s.gops[header.track], !gop.frames.isEmpty {
+            if gop.frames.count >= maxCachedFrames || gop.bytes + frame.readableBytes > maxCachedBytes {
+                s.gops[header.track] = GOP() // too long since the keyframe: wait for the next one
+            } else {
+                gop.frames.append(frame)
+                gop.bytes += frame.readableBytes
+                s.gops[header.track] = gop
+            }
+        }
+    }
+}

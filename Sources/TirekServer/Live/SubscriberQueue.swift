@@ -1,0 +1,138 @@
+import NIOCore
+import TirekProtocol
+
+/// The outbound queue of one connection, as a pure value: what to send next, and what to drop
+/// when the subscriber falls behind. The I/O wrapper (`Outbound`) only locks and wakes.
+///
+/// Policy (after Galène): control messages are never dropped — a connection whose control backlog
+/// overflows is closed and resynchronises from a fresh snapshot. Media is bounded in *time*:
+/// when the oldest queued video frame is older than the video budget, every queued video frame
+/// is dropped and that track waits for its next keyframe (frames in between would not decode);
+/// audio older than the audio budget is dropped from the front, so what is heard stays live.
+/// Control goes out first, then media in arrival order.
+struct SubscriberQueue {
+    struct Budget: Sendable {
+        var maxControlMessages = 4096
+        /// Nanoseconds an audio frame may wait before it is stale.
+        var audioNanos: UInt64 = 200_000_000
+        /// Nanoseconds a video frame may wait before the subscriber is declared behind.
+        var videoNanos: UInt64 = 400_000_000
+        /// Upper bound on queued media bytes, whatever their age.
+        var maxMediaBytes = 4 << 20
+    }
+
+    struct MediaItem {
+        var buffer: ByteBuffer
+        var track: MediaTrack
+        var enqueuedAt: UInt64
+    }
+
+    struct Stats: Equatable {
+        var audioDropped = 0
+        var videoDropped = 0
+        var keyframeWaits = 0
+    }
+
+    enum MediaOutcome: Equatable {
+        case queued
+        /// Dropped: stale audio, or video while its track waits for a keyframe (see `awaitingKeyframe`).
+        case dropped
+    }
+
+    let budget: Budget
+    private(set) var control = CircularBuffer<ByteBuffer>()
+    private(set) var media = CircularBuffer<MediaItem>()
+    private(set) var mediaBytes = 0
+    private(set) var awaitingKeyframe: Set<MediaTrack> = []
+    private(set) var stats = Stats()
+
+    init(budget: Budget = Budget()) {
+        self.budget = budget
+    }
+
+    var isEmpty: Bool { control.isEmpty && media.isEmpty }
+
+    /// Queues a control message; false when the backlog is over its bound (close the connection).
+    mutating func pushControl(_ buffer: ByteBuffer) -> Bool {
+        guard control.count < budget.maxControlMessages else { return false }
+        control.append(buffer)
+        return true
+    }
+
+    /// A subscriber that starts (or restarts) a video track must wait for a keyframe.
+    mutating func requireKeyframe(_ track: MediaTrack) {
+        awaitingKeyframe.insert(track)
+    }
+
+    private mutating func startWaiting(for track: MediaTrack) {
+        if awaitingKeyframe.insert(track).inserted { stats.keyframeWaits += 1 }
+    }
+
+    mutating func pushMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> MediaOutcome {
+        let track = header.track
+        trimAudio(now: now)
+        if header.kind == .video {
+            if let oldest = media.first(where: { $0.track.kind == .video }),
+               now &- oldest.enqueuedAt > budget.videoNanos || mediaBytes + buffer.readableBytes > budget.maxMediaBytes {
+                dropQueuedVideo()
+                startWaiting(for: track)
+            }
+            if awaitingKeyframe.contains(track) {
+                if header.isKeyframe {
+                    awaitingKeyframe.remove(track)
+                    var marked = buffer
+                    MediaHeader.setFlags(header.flags.union(.discontinuity), in: &marked)
+                    append(MediaItem(buffer: marked, track: track, enqueuedAt: now))
+                    return .queued
+                }
+                stats.videoDropped += 1
+                return .dropped
+            }
+        } else if mediaBytes + buffer.readableBytes > budget.maxMediaBytes {
+            stats.audioDropped += 1
+            return .dropped
+        }
+        append(MediaItem(buffer: buffer, track: track, enqueuedAt: now))
+        return .queued
+    }
+
+    /// Everything queued, control first; the queue is empty afterwards.
+    mutating func popAll(into out: inout [ByteBuffer]) {
+        while let c = control.popFirst() { out.append(c) }
+        while let m = media.popFirst() { out.append(m.buffer) }
+        mediaBytes = 0
+    }
+
+    /// Age in nanoseconds of the oldest queued media frame (0 when none): this subscriber's lag.
+    func lag(now: UInt64) -> UInt64 {
+        media.first.map { now &- $0.enqueuedAt } ?? 0
+    }
+
+    private mutating func append(_ item: MediaItem) {
+        mediaBytes += item.buffer.readableBytes
+        media.append(item)
+    }
+
+    private mutating func trimAudio(now: UInt64) {
+        // Only the front can be stale; stop at the first fresh or video item.
+        while let first = media.first, first.track.kind == .audio, now &- first.enqueuedAt > budget.audioNanos {
+            mediaBytes -= first.buffer.readableBytes
+            media.removeFirst()
+            stats.audioDropped += 1
+        }
+    }
+
+    private mutating func dropQueuedVideo() {
+        var kept = CircularBuffer<MediaItem>(initialCapacity: media.count)
+        for item in media {
+            if item.track.kind == .video {
+                stats.videoDropped += 1
+                mediaBytes -= item.buffer.readableBytes
+                startWaiting(for: item.track)
+            } else {
+                kept.append(item)
+            }
+        }
+        media = kept
+    }
+}

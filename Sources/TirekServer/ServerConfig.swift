@@ -1,0 +1,29 @@
+import Logging
+import TirekCore
+
+/// Everything the server can be configured with; the CLI fills it from flags and `TIREK_*` variables.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// SQLite database file (created if missing).
+    public var databasePath = "tirek.sqlite"
+    public var durability: String = "normal"
+    /// Key for the admin API (`Authorization: Bearer ...`).
+    public var adminKey: String
+    /// Secret for signing join tokens; when nil, a random one is created once and kept in the store.
+    public var tokenSecret: String?
+    /// The URL participants reach this server at, used in join links.
+    public var publicURL: String
+    /// How long join links stay valid after a lesson's scheduled start.
+    public var linkValiditySeconds: Int64 = 12 * 3600
+    /// WebSocket ping interval; a peer that does not answer by the next ping is closed.
+    public var heartbeatSeconds: Int64 = 15
+    public var logLevel: Logger.Level = .info
+
+    public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
+        self.adminKey = adminKey
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TirekCore
+import TirekProtocol
+import TirekStore
+
+/// The system clock.
+public struct SystemClock: WallClock {
+    public init() {}
+    public func now() -> Instant { Instant(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
+}
+
+/// Builds and runs a Tirek server: HTTP admin API, `/v1/ws`, `/healthz`, `/metrics`, graceful shutdown.
+public struct TirekApp: Sendable {
+    public let config: ServerConfig
+    public let store: any TirekStore
+    public let metrics: ServerMetrics
+    public let signer: TokenSigner
+    public let links: LinkIssuer
+    let rooms: RoomRegistry
+    let clock: any WallClock
+    let logger: Logger
+
+    /// Opens the store named in `config` (or uses `store`) and prepares the signing key.
+    public static func make(config: ServerConfig, store: (any TirekStore)? = nil, clock: any WallClock = SystemClock()) async throws -> TirekApp {
+        let store = try store ?? SQLiteStore(path: config.databasePath,
+                                            durability: SQLiteStore.Durability(rawValue: config.durability) ?? .normal)
+        let secret: String
+        if let configured = config.tokenSecret {
+            secret = configured
+        } else if let kept = try await store.setting("token_secret") {
+            secret = kept
+        } else {
+            secret = TokenSigner.generateSecret()
+            try await store.setSetting("token_secret", secret)
+        }
+        return TirekApp(config: config, store: store, clock: clock, secret: secret)
+    }
+
+    init(config: ServerConfig, store: any TirekStore, clock: any WallClock, secret: String) {
+        self.config = config
+        self.store = store
+        self.clock = clock
+        var logger = Logger(label: "tirek")
+        logger.logLevel = config.logLevel
+        self.logger = logger
+        metrics = ServerMetrics()
+        signer = TokenSigner(secret: Data(secret.utf8))
+        links = LinkIssuer(signer: signer, publicURL: config.publicURL, validAfterStartSeconds: config.linkValiditySeconds)
+        rooms = RoomRegistry(store: store, clock: clock, metrics: metrics, logger: logger,
+                             heartbeat: .seconds(config.heartbeatSeconds))
+    }
+
+    /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.get("healthz") { _, _ -> Health in
+            Health(status: "ok", lessonsLive: await rooms.all.count, serverTime: clock.now())
+        }
+        router.get("metrics") { [metrics] _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
+        let api = router.group("v1")
+        let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock)
+        api.ws("ws", shouldUpgrade: { [metrics] request, _ in
+            do {
+                _ = try await admission.admit(request)
+                return .upgrade([:])
+            } catch {
+                metrics.upgradesRefused.increment()
+                throw error
+            }
+        }, onUpgrade: { [metrics, logger, clock] inbound, outbound, context in
+            // Admission is checked again here: the upgrade handler does not receive shouldUpgrade's result.
+            guard let admitted = try? await admission.admit(context.request) else {
+                try await outbound.close(.policyViolation, reason: "not admitted")
+                return
+            }
+            let connection = LiveConnection(id: LiveConnection.nextID(), claims: admitted.claims,
+                                            openedAt: clock.now(), budget: .init())
+            var sessionLogger = logger
+            sessionLogger[metadataKey: "lesson"] = "\(admitted.claims.lessonID)"
+            sessionLogger[metadataKey: "participant"] = "\(admitted.claims.participantID)"
+            await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger)
+                .run(inbound: inbound, outbound: outbound)
+        })
+        let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))
+        AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)
+
+        let wsConfig = WebSocketServerConfiguration(maxFrameSize: WireLimits.maxFrameBytes,
+                                                    autoPing: .enabled(timePeriod: .seconds(config.heartbeatSeconds)))
+        return Application(
+            router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: wsConfig)),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tirek"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    /// Runs until SIGTERM/SIGINT; then tells every client `server_closing`, closes their sockets
+    /// (the lesson log is already persisted event by event) and stops the HTTP server.
+    public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = application(onRunning: onRunning)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: ClosingService(app: self))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+
+    /// Tells every live lesson the server is closing, and closes the connections.
+    public func closeAllLessons(reason: String) async {
+        for room in await rooms.all {
+            await room.close(reason: reason, reconnectAfterMs: 2000)
+        }
+    }
+
+    /// Number of open WebSocket connections over all live lessons.
+    public func connectionCount() async -> Int {
+        var n = 0
+        for room in await rooms.all { n += await room.connectionCount }
+        return n
+    }
+}
+
+/// Listed after the HTTP application in the service group, so it is shut down first: it closes the
+/// lessons' WebSockets cleanly, which lets the HTTP server's own graceful shutdown finish.
+struct ClosingService: Service {
+    let app: TirekApp
+    func run() async throws {
+        try? await gracefulShutdown()
+        app.logger.info("shutting down: closing lessons")
+        await app.closeAllLessons(reason: "server restarting")
+        // Give writers a moment to flush server_closing and the close frames.
+        for _ in 0..<50 where await app.connectionCount() > 0 {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+}

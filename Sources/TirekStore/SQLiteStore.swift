@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import TirekCore
+
+/// The embedded default store: one SQLite file in WAL mode, through GRDB.
+///
+/// Entities are kept as JSON documents keyed by id (the schema of a document is its Codable type,
+/// documented in Protocols/http-api.md); the event log is a table of its own with one row per event.
+/// `synchronous=NORMAL` in WAL mode survives a process crash (kill -9) with every committed event;
+/// use `durability: .full` to also survive power loss at the cost of an fsync per commit.
+public final class SQLiteStore: TirekStore {
+    public enum Durability: String, Sendable, CaseIterable {
+        case normal, full
+    }
+
+    private let pool: DatabasePool
+    public let path: String
+
+    public init(path: String, durability: Durability = .normal) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StoreError.unavailable("cannot open SQLite database at \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            for table in ["school", "classroom", "teacher", "student", "guest", "lesson"] {
+                try db.execute(sql: "CREATE TABLE \(table) (id TEXT PRIMARY KEY NOT NULL, body TEXT NOT NULL)")
+            }
+            try db.execute(sql: """
+                CREATE TABLE event (
+                    lesson_id TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    actor TEXT,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (lesson_id, seq)
+                ) WITHOUT ROWID
+                """)
+            try db.execute(sql: "CREATE TABLE setting (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+            try db.execute(sql: "CREATE TABLE revoked_token (token_id TEXT PRIMARY KEY NOT NULL, lesson_id TEXT NOT NULL, at INTEGER NOT NULL)")
+        }
+        return m
+    }
+
+    // MARK: Documents
+
+    private func put<T: Encodable>(_ table: String, _ id: String, _ value: T) async throws {
+        let json = String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO \(table) (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                           arguments: [id, json])
+        }
+    }
+
+    private func all<T: Decodable & Sendable>(_ table: String, as: T.Type) async throws -> [T] {
+        let bodies = try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM \(table) ORDER BY id")
+        }
+        return try bodies.map { try Self.decode(T.self, $0, table) }
+    }
+
+    private func one<T: Decodable & Sendable>(_ table: String, _ id: String, as: T.Type) async throws -> T? {
+        let body = try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE id = ?", arguments: [id])
+        }
+        return try body.map { try Self.decode(T.self, $0, table) }
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ body: String, _ table: String) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.utf8))
+        } catch {
+            throw StoreError.corrupt("a \(table) row does not decode: \(error)")
+        }
+    }
+
+    public func save(_ school: School) async throws { try await put("school", school.id.rawValue, school) }
+    public func save(_ classroom: Classroom) async throws { try await put("classroom", classroom.id.rawValue, classroom) }
+    public func save(_ teacher: Teacher) async throws { try await put("teacher", teacher.id.rawValue, teacher) }
+    public func save(_ student: Student) async throws { try await put("student", student.id.rawValue, student) }
+    public func save(_ guest: Guest) async throws { try await put("guest", guest.id.rawValue, guest) }
+    public func save(_ lesson: LessonRecord) async throws { try await put("lesson", lesson.id.rawValue, lesson) }
+
+    public func schools() async throws -> [School] { try await all("school", as: School.self) }
+    public func classrooms() async throws -> [Classroom] { try await all("classroom", as: Classroom.self) }
+    public func teachers() async throws -> [Teacher] { try await all("teacher", as: Teacher.self) }
+    public func students() async throws -> [Student] { try await all("student", as: Student.self) }
+    public func guests() async throws -> [Guest] { try await all("guest", as: Guest.self) }
+    public func lessons() async throws -> [LessonRecord] { try await all("lesson", as: LessonRecord.self) }
+    public func lesson(_ id: LessonID) async throws -> LessonRecord? { try await one("lesson", id.rawValue, as: LessonRecord.self) }
+
+    // MARK: Event log
+
+    public func append(_ events: [StoredEvent]) async throws -> [StoredEvent] {
+        guard !events.isEmpty else { return [] }
+        return try await pool.write { db in
+            var stored: [StoredEvent] = []
+            stored.reserveCapacity(events.count)
+            var next: [LessonID: Int64] = [:]
+            for var event in events {
+                let seq: Int64
+                if let n = next[event.lessonID] {
+                    seq = n
+                } else {
+                    seq = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event WHERE lesson_id = ?",
+                                              arguments: [event.lessonID.rawValue]) ?? 0) + 1
+                }
+                next[event.lessonID] = seq + 1
+                event.seq = seq
+                try db.execute(sql: "INSERT INTO event (lesson_id, seq, at, kind, actor, body) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: [event.lessonID.rawValue, seq, event.at.millis, event.kind, event.actor?.rawValue, event.body])
+                stored.append(event)
+            }
+            return stored
+        }
+    }
+
+    public func events(lesson: LessonID, after: Int64, limit: Int) async throws -> [StoredEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, at, kind, actor, body FROM event WHERE lesson_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [lesson.rawValue, after, limit]).map { row in
+                StoredEvent(lessonID: lesson, seq: row["seq"], at: Instant(millis: row["at"]), kind: row["kind"],
+                            actor: (row["actor"] as String?).map(ParticipantID.init), body: row["body"])
+            }
+        }
+    }
+
+    // MARK: Settings and revocations
+
+    public func setting(_ key: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    public func revoke(tokenID: String, lesson: LessonID, at: Instant) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO revoked_token (token_id, lesson_id, at) VALUES (?, ?, ?)",
+                           arguments: [tokenID, lesson.rawValue, at.millis])
+        }
+    }
+
+    public func isRevoked(tokenID: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_token WHERE token_id = ?", arguments: [tokenID]) ?? false
+        }
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TirekCore
+import TirekServer
+import TirekStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (HTTP API, WebSocket, /metrics, /healthz).")
+
+    private static let env = ProcessInfo.processInfo.environment
+
+    @Option(help: "Address to listen on (env TIREK_HOST).")
+    var host: String = env["TIREK_HOST"] ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on (env TIREK_PORT).")
+    var port: Int = Int(env["TIREK_PORT"] ?? "") ?? 8080
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "SQLite durability: normal survives a crash, full also survives power loss (env TIREK_DURABILITY).")
+    var durability: String = env["TIREK_DURABILITY"] ?? "normal"
+
+    @Option(help: "Admin API key (env TIREK_ADMIN_KEY). Generated and printed when absent.")
+    var adminKey: String? = env["TIREK_ADMIN_KEY"]
+
+    @Option(help: "Join-token signing secret (env TIREK_TOKEN_SECRET). Default: generated once, kept in the database.")
+    var tokenSecret: String? = env["TIREK_TOKEN_SECRET"]
+
+    @Option(help: "URL participants reach the server at, for join links (env TIREK_PUBLIC_URL).")
+    var publicURL: String? = env["TIREK_PUBLIC_URL"]
+
+    @Option(help: "WebSocket heartbeat interval in seconds (env TIREK_HEARTBEAT).")
+    var heartbeat: Int64 = Int64(env["TIREK_HEARTBEAT"] ?? "") ?? 15
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
+    var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
+
+    @Flag(help: "Create demo schools and a demo lesson (if missing) and print its join links.")
+    var demo = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("port must be 0–65535") }
+        guard ["normal", "full"].contains(durability) else { throw ValidationError("durability must be normal or full") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+        guard heartbeat >= 1 else { throw ValidationError("heartbeat must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let key = adminKey ?? TokenSigner.generateSecret()
+        var config = ServerConfig(adminKey: key, publicURL: publicURL, host: host, port: port)
+        config.databasePath = store.db
+        config.durability = durability
+        config.tokenSecret = tokenSecret
+        config.heartbeatSeconds = heartbeat
+        config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let app = try await TirekApp.make(config: config)
+        let demoLinks: [JoinLink]
+        if demo {
+            let lesson = try await DemoSeed.seed(into: app.store, now: SystemClock().now())
+            demoLinks = try await app.store.roster(for: lesson.id).map { app.links.links(for: $0, now: SystemClock().now()) } ?? []
+        } else {
+            demoLinks = []
+        }
+        try await app.run { boundPort in
+            var out = "Tirek listening on http://\(host):\(boundPort) (database \(store.db))\n"
+            if adminKey == nil { out += "Admin key (generated for this run): \(key)\n" }
+            if !demoLinks.isEmpty {
+                out += "\nDemo lesson \"\(DemoSeed.lessonID)\" — join links:\n"
+                for link in demoLinks {
+                    let who = "\(link.participant.role.rawValue) \(link.participant.displayName)"
+                    out += "  \(who.padding(toLength: 44, withPad: " ", startingAt: 0)) \(link.url)\n"
+                }
+                out += "\nWebSocket clients connect to /v1/ws?token=... (see Protocols/README.md).\n"
+            }
+            FileHandle.standardOutput.write(Data(out.utf8))
+        }
+    }
+}
