@@ -51,6 +51,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tirek", dependencies: [
@@ -65,6 +66,7 @@ let package = Package(
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
         .testTarget(name: "TirekServerTests", dependencies: [
             "TirekServer",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -149,9 +149,11 @@ public final class VP8Encoder {
         return drain()
     }
 
-    /// Encodes one frame from a pts in frame units (frame index at the configured fps).
+    /// Encodes frame number `frameIndex` at the configured fps
+    /// (timestamp `frameIndex · 1 000 000 / fps` µs, without drift).
     public func encode(_ frame: I420Frame, frameIndex: Int, forceKeyframe: Bool = false) throws(VP8Error) -> [EncodedChunk] {
-        try encode(frame, timestampMicros: Int64(frameIndex) * frameDurationMicros, forceKeyframe: forceKeyframe)
+        let ts = Int64(frameIndex) * 1_000_000 / Int64(settings.framesPerSecond)
+        return try encode(frame, timestampMicros: ts, forceKeyframe: forceKeyframe)
     }
 
     /// Flushes frames libvpx still holds (none with the realtime settings used here).

@@ -21,7 +21,7 @@ public struct LessonSummary: Codable, Equatable, Sendable {
     public var subject: String
     public var topic: String
     public var grade: Int
-    public var model: LessonModelName
+    public var model: LessonModel
     public var scheduledStart: Instant
     public var hubTeacher: Participant
     public var classrooms: [ClassroomInfo]

@@ -19,6 +19,10 @@ public struct ServerConfig: Sendable {
     /// WebSocket ping interval; a peer that does not answer by the next ping is closed.
     public var heartbeatSeconds: Int64 = 15
     public var logLevel: Logger.Level = .info
+    /// Lessons are joinable this many minutes before their scheduled start.
+    public var lobbyMinutes: Int64 = 10
+    /// How long classrooms wait for a dropped hub teacher before local teachers take the lead.
+    public var hubDropGraceSeconds: Int64 = 60
 
     public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
         self.adminKey = adminKey

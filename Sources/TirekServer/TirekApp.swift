@@ -4,15 +4,10 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 import TirekCore
 import TirekProtocol
 import TirekStore
-
-/// The system clock.
-public struct SystemClock: WallClock {
-    public init() {}
-    public func now() -> Instant { Instant(millis: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))) }
-}
 
 /// Builds and runs a Tirek server: HTTP admin API, `/v1/ws`, `/healthz`, `/metrics`, graceful shutdown.
 public struct TirekApp: Sendable {
@@ -22,11 +17,11 @@ public struct TirekApp: Sendable {
     public let signer: TokenSigner
     public let links: LinkIssuer
     let rooms: RoomRegistry
-    let clock: any WallClock
+    let clock: any ServerClock
     let logger: Logger
 
     /// Opens the store named in `config` (or uses `store`) and prepares the signing key.
-    public static func make(config: ServerConfig, store: (any TirekStore)? = nil, clock: any WallClock = SystemClock()) async throws -> TirekApp {
+    public static func make(config: ServerConfig, store: (any TirekStore)? = nil, clock: any ServerClock = SystemClock()) async throws -> TirekApp {
         let store = try store ?? SQLiteStore(path: config.databasePath,
                                             durability: SQLiteStore.Durability(rawValue: config.durability) ?? .normal)
         let secret: String
@@ -41,7 +36,7 @@ public struct TirekApp: Sendable {
         return TirekApp(config: config, store: store, clock: clock, secret: secret)
     }
 
-    init(config: ServerConfig, store: any TirekStore, clock: any WallClock, secret: String) {
+    init(config: ServerConfig, store: any TirekStore, clock: any ServerClock, secret: String) {
         self.config = config
         self.store = store
         self.clock = clock
@@ -52,7 +47,9 @@ public struct TirekApp: Sendable {
         signer = TokenSigner(secret: Data(secret.utf8))
         links = LinkIssuer(signer: signer, publicURL: config.publicURL, validAfterStartSeconds: config.linkValiditySeconds)
         rooms = RoomRegistry(store: store, clock: clock, metrics: metrics, logger: logger,
-                             heartbeat: .seconds(config.heartbeatSeconds))
+                             settings: RoomSettings(heartbeat: .seconds(config.heartbeatSeconds),
+                                                    lobby: .minutes(config.lobbyMinutes),
+                                                    hubDropGrace: .seconds(config.hubDropGraceSeconds)))
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
@@ -107,12 +104,15 @@ public struct TirekApp: Sendable {
     /// Runs until SIGTERM/SIGINT; then tells every client `server_closing`, closes their sockets
     /// (the lesson log is already persisted event by event) and stops the HTTP server.
     public func run(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = application(onRunning: onRunning)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: ClosingService(app: self))],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+        try await serviceGroup(signals: [.sigterm, .sigint], onRunning: onRunning).run()
+    }
+
+    /// The service group `run` uses; tests call `triggerGracefulShutdown()` on it.
+    public func serviceGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: [.init(service: application(onRunning: onRunning)), .init(service: ClosingService(app: self))],
+            gracefulShutdownSignals: signals,
             logger: logger))
-        try await group.run()
     }
 
     /// Tells every live lesson the server is closing, and closes the connections.

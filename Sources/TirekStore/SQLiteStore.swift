@@ -49,7 +49,12 @@ public final class SQLiteStore: TirekStore {
                 ) WITHOUT ROWID
                 """)
             try db.execute(sql: "CREATE TABLE setting (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
-            try db.execute(sql: "CREATE TABLE revoked_token (token_id TEXT PRIMARY KEY NOT NULL, lesson_id TEXT NOT NULL, at INTEGER NOT NULL)")
+            try db.execute(sql: """
+                CREATE TABLE revoked_participant (
+                    lesson_id TEXT NOT NULL, participant_id TEXT NOT NULL, at INTEGER NOT NULL,
+                    PRIMARY KEY (lesson_id, participant_id)
+                ) WITHOUT ROWID
+                """)
         }
         return m
     }
@@ -150,16 +155,17 @@ public final class SQLiteStore: TirekStore {
         }
     }
 
-    public func revoke(tokenID: String, lesson: LessonID, at: Instant) async throws {
+    public func revoke(participant: ParticipantID, lesson: LessonID, at: Instant) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT OR IGNORE INTO revoked_token (token_id, lesson_id, at) VALUES (?, ?, ?)",
-                           arguments: [tokenID, lesson.rawValue, at.millis])
+            try db.execute(sql: "INSERT OR IGNORE INTO revoked_participant (lesson_id, participant_id, at) VALUES (?, ?, ?)",
+                           arguments: [lesson.rawValue, participant.rawValue, at.millis])
         }
     }
 
-    public func isRevoked(tokenID: String) async throws -> Bool {
+    public func isRevoked(participant: ParticipantID, lesson: LessonID) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_token WHERE token_id = ?", arguments: [tokenID]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_participant WHERE lesson_id = ? AND participant_id = ?",
+                              arguments: [lesson.rawValue, participant.rawValue]) ?? false
         }
     }
 }

@@ -83,9 +83,9 @@ public protocol TirekStore: Sendable {
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws
 
-    // Revoked join tokens (kicked participants), by token id.
-    func revoke(tokenID: String, lesson: LessonID, at: Instant) async throws
-    func isRevoked(tokenID: String) async throws -> Bool
+    // Participants removed from a lesson by an administrator (kick): their join links stop working.
+    func revoke(participant: ParticipantID, lesson: LessonID, at: Instant) async throws
+    func isRevoked(participant: ParticipantID, lesson: LessonID) async throws -> Bool
 }
 
 extension TirekStore {

@@ -26,7 +26,7 @@ struct LessonCommand: AsyncParsableCommand {
 
         func run() async throws {
             let db = try store.open()
-            guard let model = LessonModelName(rawValue: model) else { throw ValidationError("unknown model \(model)") }
+            guard let model = LessonModel(rawValue: model) else { throw ValidationError("unknown model \(model)") }
             var minutes: [String: Int] = [:]
             for p in phase {
                 let parts = p.split(separator: "=")
@@ -61,7 +61,9 @@ struct LessonCommand: AsyncParsableCommand {
 
 enum CLILinks {
     static func issuer(db: SQLiteStore, publicURL: String, secret: String?) async throws -> LinkIssuer {
-        guard let secret = try await secret ?? db.setting("token_secret") else {
+        var resolved = secret
+        if resolved == nil { resolved = try await db.setting("token_secret") }
+        guard let secret = resolved else {
             throw ValidationError("no token secret: start the server once on this database, or pass --token-secret")
         }
         return LinkIssuer(signer: TokenSigner(secret: Data(secret.utf8)), publicURL: publicURL, validAfterStartSeconds: 12 * 3600)

@@ -22,13 +22,13 @@ struct Serve: AsyncParsableCommand {
     var durability: String = env["TIREK_DURABILITY"] ?? "normal"
 
     @Option(help: "Admin API key (env TIREK_ADMIN_KEY). Generated and printed when absent.")
-    var adminKey: String? = env["TIREK_ADMIN_KEY"]
+    var adminKey: String?
 
     @Option(help: "Join-token signing secret (env TIREK_TOKEN_SECRET). Default: generated once, kept in the database.")
-    var tokenSecret: String? = env["TIREK_TOKEN_SECRET"]
+    var tokenSecret: String?
 
     @Option(help: "URL participants reach the server at, for join links (env TIREK_PUBLIC_URL).")
-    var publicURL: String? = env["TIREK_PUBLIC_URL"]
+    var publicURL: String?
 
     @Option(help: "WebSocket heartbeat interval in seconds (env TIREK_HEARTBEAT).")
     var heartbeat: Int64 = Int64(env["TIREK_HEARTBEAT"] ?? "") ?? 15
@@ -47,7 +47,10 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let key = adminKey ?? TokenSigner.generateSecret()
+        let givenKey = adminKey ?? Self.env["TIREK_ADMIN_KEY"]
+        let key = givenKey ?? TokenSigner.generateSecret()
+        let tokenSecret = tokenSecret ?? Self.env["TIREK_TOKEN_SECRET"]
+        let publicURL = publicURL ?? Self.env["TIREK_PUBLIC_URL"]
         var config = ServerConfig(adminKey: key, publicURL: publicURL, host: host, port: port)
         config.databasePath = store.db
         config.durability = durability
@@ -64,7 +67,7 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.run { boundPort in
             var out = "Tirek listening on http://\(host):\(boundPort) (database \(store.db))\n"
-            if adminKey == nil { out += "Admin key (generated for this run): \(key)\n" }
+            if givenKey == nil { out += "Admin key (generated for this run): \(key)\n" }
             if !demoLinks.isEmpty {
                 out += "\nDemo lesson \"\(DemoSeed.lessonID)\" — join links:\n"
                 for link in demoLinks {

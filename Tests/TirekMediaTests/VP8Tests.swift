@@ -27,7 +27,7 @@ import Testing
         #expect(chunks[30].isKeyframe, "forced keyframe not flagged")
         #expect(chunks[1...29].allSatisfy { !$0.isKeyframe })
         #expect(chunks[31...].allSatisfy { !$0.isKeyframe })
-        #expect(chunks.map(\.timestampMicros) == (0..<45).map { Int64($0) * 33_333 })
+        #expect(chunks.map(\.timestampMicros) == (0..<45).map { Int64($0) * 1_000_000 / 30 })
 
         let decoder = try VP8Decoder()
         var worst = Double.infinity

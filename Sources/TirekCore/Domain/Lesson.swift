@@ -1,13 +1,3 @@
-/// How a lesson is organised. The phase plan for each model ships built in (see the lesson engine).
-public enum LessonModelName: String, Codable, Sendable, Hashable, CaseIterable {
-    /// A hub teacher to a few small-school classrooms, three phases with local teachers.
-    case hub
-    /// One teacher to many schools at once.
-    case streaming
-    /// "Digital teacher" after-school support: 3–5 students on their own devices, one teacher.
-    case smallGroup = "small_group"
-}
-
 /// A scheduled lesson as stored: who teaches, which classrooms take part, when, how long each phase is.
 public struct LessonRecord: Hashable, Codable, Sendable {
     public var id: LessonID
@@ -15,7 +5,7 @@ public struct LessonRecord: Hashable, Codable, Sendable {
     public var topic: String
     public var grade: Int
     public var scheduledStart: Instant
-    public var model: LessonModelName
+    public var model: LessonModel
     /// Chosen minutes per phase id (e.g. ["operational": 28]); phases not named use their default.
     public var phaseMinutes: [String: Int]
     /// For a streaming lesson: run only the operational phase.
@@ -41,7 +31,7 @@ public struct LessonRecord: Hashable, Codable, Sendable {
     }
 
     public init(id: LessonID, subject: String, topic: String, grade: Int, scheduledStart: Instant,
-                model: LessonModelName = .hub, phaseMinutes: [String: Int] = [:], operationalOnly: Bool = false,
+                model: LessonModel = .hub, phaseMinutes: [String: Int] = [:], operationalOnly: Bool = false,
                 hubTeacherID: ParticipantID, classroomIDs: [ClassroomID], studentIDs: [ParticipantID] = [],
                 guestIDs: [ParticipantID] = [], createdAt: Instant) {
         self.id = id
@@ -57,5 +47,19 @@ public struct LessonRecord: Hashable, Codable, Sendable {
         self.studentIDs = studentIDs
         self.guestIDs = guestIDs
         self.createdAt = createdAt
+    }
+}
+
+extension LessonConfig {
+    /// The engine configuration of a stored lesson: its model's built-in plan with the chosen
+    /// minutes. Timing policy (lobby, warnings, grace) comes from the server's settings.
+    public init(record: LessonRecord, lobbyOpensBefore: Millis = .minutes(10), hubDropGrace: Millis = .seconds(60),
+                warnings: [Millis] = [.minutes(2), .seconds(30)]) throws(Refusal) {
+        let plan: PhasePlan = record.model == .streaming
+            ? .streamingLesson(operationalOnly: record.operationalOnly)
+            : .builtIn(record.model)
+        try self.init(lessonID: record.id, plan: plan, minutes: record.phaseMinutes, scheduledStart: record.scheduledStart,
+                      lobbyOpensBefore: lobbyOpensBefore, warnings: warnings, hubDropGrace: hubDropGrace,
+                      classrooms: record.classroomIDs)
     }
 }

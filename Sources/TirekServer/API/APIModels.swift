@@ -19,7 +19,7 @@ struct CreateLessonRequest: Decodable, Sendable {
     var grade: Int
     /// Milliseconds since the Unix epoch.
     var scheduledStart: Int64
-    var model: LessonModelName?
+    var model: LessonModel?
     var phaseMinutes: [String: Int]?
     var operationalOnly: Bool?
     var hubTeacherID: String

@@ -98,7 +98,12 @@ struct AdminRoutes: Sendable {
             let id = LessonID(try context.parameters.require("id"))
             let body = try await request.decode(as: KickRequest.self, context: context)
             guard let room = try await rooms.room(for: id) else { throw HTTPError(.notFound, message: "not_found: no lesson \(id)") }
-            await room.disconnect(ParticipantID(body.participantID), code: 4003, reason: "removed by the administrator")
+            let participant = ParticipantID(body.participantID)
+            guard room.roster.participant(participant) != nil else {
+                throw HTTPError(.notFound, message: "not_found: \(participant) is not on the roster of \(id)")
+            }
+            try await store.revoke(participant: participant, lesson: id, at: clock.now())
+            await room.disconnect(participant, code: 4003, reason: "removed by the administrator")
             return .noContent
         }
     }

@@ -4,8 +4,10 @@ import TirekCore
 /// Checks a lesson record against its model's phase plan before it is stored.
 enum LessonValidation {
     static func validate(_ lesson: LessonRecord) throws {
-        for (phase, minutes) in lesson.phaseMinutes where !(1...120).contains(minutes) {
-            throw HTTPError(.badRequest, message: "invalid_value: \(phase) must last 1–120 minutes")
+        do {
+            _ = try LessonConfig(record: lesson)
+        } catch {
+            throw HTTPError(.badRequest, message: "\(error.code.rawValue): \(error.message)")
         }
     }
 }

@@ -28,7 +28,7 @@ struct Admission: Sendable {
         if let lesson = request.uri.queryParameters.get("lesson"), lesson != claims.lessonID.rawValue {
             throw Self.refuse(.wrongLesson)
         }
-        if try await store.isRevoked(tokenID: claims.tokenID) { throw Self.refuse(.revoked) }
+        if try await store.isRevoked(participant: claims.participantID, lesson: claims.lessonID) { throw Self.refuse(.revoked) }
         guard let room = try await rooms.room(for: claims.lessonID) else { throw Self.refuse(.wrongLesson) }
         guard let member = room.roster.participant(claims.participantID), member.role == claims.role else {
             throw Self.refuse(.notOnRoster)

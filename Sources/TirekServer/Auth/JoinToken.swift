@@ -66,7 +66,7 @@ public enum TokenError: Error, Equatable, Sendable {
         case .badSignature: "the join token's signature does not match"
         case .expired: "the join token has expired; ask the school for a new link"
         case .wrongLesson: "the join token is for another lesson"
-        case .revoked: "the join token was revoked"
+        case .revoked: "this participant was removed from the lesson by an administrator"
         case .notOnRoster: "the participant is no longer on this lesson's roster"
         }
     }
@@ -97,8 +97,12 @@ public struct TokenSigner: Sendable {
     public func sign(_ claims: JoinClaims) -> String {
         let json = (try? JSONEncoder.sorted.encode(claims)) ?? Data()
         let body = "v1." + Base64URL.encode(json)
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key)
-        return body + "." + Base64URL.encode(Data(mac))
+        return body + "." + mac(body)
+    }
+
+    /// The base64url HMAC-SHA256 of `body`.
+    func mac(_ body: String) -> String {
+        Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key)))
     }
 
     /// Checks format, signature and expiry (in that order). Lesson binding, revocation and

@@ -5,19 +5,28 @@ import TirekCore
 import TirekProtocol
 import TirekStore
 
-/// One live lesson: its connections, presence, and the rules that decide who receives what.
-/// Control messages are handled one at a time by this actor; media bypasses it through `fanout`.
-/// Every accepted change is appended to the store's event log before anyone is told about it.
+/// Timing policy of live lessons, from the server configuration.
+struct RoomSettings: Sendable {
+    var heartbeat: Duration = .seconds(15)
+    var lobby: Millis = .minutes(10)
+    var hubDropGrace: Millis = .seconds(60)
+}
+
+/// One live lesson: its connections, presence, the phase engine, and the rules that decide who
+/// receives what. Control messages are handled one at a time by this actor; media bypasses it
+/// through `fanout`. Every accepted change is appended to the lesson log before anyone is told.
 actor LessonRoom {
     let roster: LessonRoster
     let fanout: MediaFanout
     private let store: any TirekStore
-    private let clock: any WallClock
+    private let clock: any ServerClock
     private let metrics: ServerMetrics
     private let logger: Logger
+    private let settings: RoomSettings
     private let encoder = ServerEncoder()
-    private let heartbeat: Duration
 
+    private var engine: LessonEngine
+    private var timer: Task<Void, Never>?
     private var connections: [UInt64: LiveConnection] = [:]
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
@@ -25,32 +34,60 @@ actor LessonRoom {
     private var seen: Set<ParticipantID> = []
     private var lastSeq: Int64 = 0
 
-    init(roster: LessonRoster, store: any TirekStore, clock: any WallClock, metrics: ServerMetrics,
-         logger: Logger, heartbeat: Duration) {
+    init(roster: LessonRoster, store: any TirekStore, clock: any ServerClock, metrics: ServerMetrics,
+         logger: Logger, settings: RoomSettings) throws(Refusal) {
         self.roster = roster
         self.store = store
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.heartbeat = heartbeat
+        self.settings = settings
+        engine = LessonEngine(config: try LessonConfig(record: roster.lesson, lobbyOpensBefore: settings.lobby,
+                                                       hubDropGrace: settings.hubDropGrace))
         fanout = MediaFanout(metrics: metrics)
-        fanout.setPublisher(roster.hubTeacher.id, for: .audio)
-        fanout.setPublisher(roster.hubTeacher.id, for: .camera)
-        fanout.setPublisher(roster.hubTeacher.id, for: .screen)
+        for track in [MediaTrack.audio, .camera, .screen] {
+            fanout.setPublisher(roster.hubTeacher.id, for: track)
+        }
     }
 
-    /// Rebuilds what the log says about this lesson (after a restart).
+    /// Rebuilds the lesson from its log after a restart: the phase engine is replayed, and
+    /// connections that were open when the server stopped are closed now (their clients reconnect).
     func restore() async throws {
         var after: Int64 = 0
+        var events: [LessonEvent] = []
+        var open: [UInt64: ParticipantID] = [:]
+        let decoder = JSONDecoder()
         while true {
-            let events = try await store.events(lesson: roster.lesson.id, after: after, limit: 1000)
-            guard let last = events.last else { break }
-            for event in events where event.kind == PresenceLog.joined {
-                if let actor = event.actor { seen.insert(actor) }
+            let page = try await store.events(lesson: roster.lesson.id, after: after, limit: 1000)
+            guard let last = page.last else { break }
+            for event in page {
+                switch event.kind {
+                case LessonLog.engineEvent:
+                    events.append(try decoder.decode(LessonEvent.self, from: event.body))
+                case PresenceLog.joined:
+                    if let actor = event.actor {
+                        seen.insert(actor)
+                        open[try decoder.decode(PresenceLog.self, from: event.body).connection] = actor
+                    }
+                case PresenceLog.left:
+                    open[try decoder.decode(PresenceLog.self, from: event.body).connection] = nil
+                default:
+                    break
+                }
             }
             after = last.seq
         }
         lastSeq = after
+        engine = LessonEngine.replay(config: engine.config, events: events)
+        let now = clock.now()
+        for (connection, participantID) in open.sorted(by: { $0.key < $1.key }) {
+            guard let participant = roster.participant(participantID) else { continue }
+            _ = try await apply(.participantDisconnected(participant, at: now), extra: [
+                (PresenceLog.left, participantID, try JSONEncoder.sorted.encode(
+                    PresenceLog(connection: connection, role: participant.role, change: "left_at_restart"))),
+            ])
+        }
+        _ = try await apply(.tick(at: now))
     }
 
     var connectionCount: Int { connections.count }
@@ -61,10 +98,9 @@ actor LessonRoom {
     func join(_ connection: LiveConnection) async throws {
         let now = clock.now()
         let participant = connection.participant
-        let first = online[participant.id] == nil
-        let change: PresenceEvent.Change = first ? (seen.contains(participant.id) ? .reconnected : .joined) : .joined
-        try await log(now, PresenceLog.joined, actor: participant.id,
-                      PresenceLog(connection: connection.id, role: participant.role, change: change.rawValue))
+        let change: PresenceEvent.Change = online[participant.id] == nil && seen.contains(participant.id) ? .reconnected : .joined
+        let presence = try JSONEncoder.sorted.encode(PresenceLog(connection: connection.id, role: participant.role, change: change.rawValue))
+        let step = try await apply(.participantConnected(participant, at: now), extra: [(PresenceLog.joined, participant.id, presence)])
         connections[connection.id] = connection
         seen.insert(participant.id)
         if var entry = online[participant.id] {
@@ -76,12 +112,13 @@ actor LessonRoom {
         metrics.connections.increment()
         let welcome = Welcome(serverTime: now, you: participant, connectionID: connection.id,
                               lesson: LessonSummary(roster: roster), online: onlineList(for: participant),
-                              lessonState: ["state": "scheduled"], lastSeq: lastSeq,
-                              heartbeatMs: Int64(heartbeat.components.seconds * 1000))
+                              lessonState: engine.snapshot(at: now), lastSeq: lastSeq,
+                              heartbeatMs: settings.heartbeat.components.seconds * 1000)
         send(encoder.encode(welcome), to: connection)
         broadcastPresence(PresenceEvent(change: change, participant: participant, at: now,
                                         connections: online[participant.id]?.connections.count ?? 1),
                           except: connection.id)
+        perform(step, now: now, except: connection.id)
         fanout.subscribe(connection, now: DispatchTime.now().uptimeNanoseconds)
     }
 
@@ -98,14 +135,15 @@ actor LessonRoom {
             remaining = entry.connections.count
             online[participant.id] = remaining == 0 ? nil : entry
         }
-        do {
-            try await log(now, PresenceLog.left, actor: participant.id,
-                          PresenceLog(connection: connection.id, role: participant.role, change: "left"))
-        } catch {
-            logger.error("could not log a leave", metadata: ["lesson": "\(roster.lesson.id)", "error": "\(error)"])
-        }
         if remaining == 0 {
             broadcastPresence(PresenceEvent(change: .left, participant: participant, at: now, connections: 0), except: nil)
+        }
+        do {
+            let presence = try JSONEncoder.sorted.encode(PresenceLog(connection: connection.id, role: participant.role, change: "left"))
+            let step = try await apply(.participantDisconnected(participant, at: now), extra: [(PresenceLog.left, participant.id, presence)])
+            perform(step, now: now)
+        } catch {
+            logger.error("could not log a leave", metadata: ["lesson": "\(roster.lesson.id)", "error": "\(error)"])
         }
     }
 
@@ -118,24 +156,43 @@ actor LessonRoom {
                                        requestID: frame.id), to: connection)
             return
         }
+        let nanos = DispatchTime.now().uptimeNanoseconds
         switch frame.message {
         case .ping(let ping):
             send(encoder.encode(Pong(t: ping.t, serverTime: clock.now()), id: frame.id), to: connection)
         case .mediaPreferences(let prefs):
             connection.mediaPreferences = prefs
             if !prefs.audioOnly {
-                connection.outbound.requireKeyframe(prefs.lowBandwidth ? .cameraLow : .camera)
-                fanout.requestKeyframe(prefs.lowBandwidth ? .cameraLow : .camera, now: DispatchTime.now().uptimeNanoseconds)
+                let track: MediaTrack = prefs.lowBandwidth ? .cameraLow : .camera
+                connection.outbound.requireKeyframe(track)
+                fanout.requestKeyframe(track, now: nanos)
             }
             ack(frame, to: connection)
         case .keyframeRequest(let request):
             if let track = request.mediaTrack {
                 connection.outbound.requireKeyframe(track)
-                fanout.requestKeyframe(track, now: DispatchTime.now().uptimeNanoseconds)
+                fanout.requestKeyframe(track, now: nanos)
             }
             ack(frame, to: connection)
         case .lessonStart, .lessonHandOver, .lessonExtend, .lessonPause, .lessonResume, .lessonEnd:
-            reply(error: ProtocolError(.invalidState, "the phase engine is not running in this build", requestID: frame.id), to: connection)
+            guard let kind = LessonCommand.Kind(frame.message) else { return }
+            await command(LessonCommand(kind, from: participant, expectedPhase: frame.message.expectedPhase), frame: frame, from: connection)
+        }
+    }
+
+    private func command(_ command: LessonCommand, frame: ClientFrame, from connection: LiveConnection) async {
+        let now = clock.now()
+        do {
+            let step = try await apply(.command(command, at: now))
+            perform(step, now: now)
+            if let refusal = step.refusal {
+                reply(error: ProtocolError(refusal, requestID: frame.id), to: connection)
+            } else {
+                ack(frame, to: connection)
+            }
+        } catch {
+            logger.error("could not persist a lesson command", metadata: ["error": "\(error)"])
+            reply(error: ProtocolError(.internalError, "the command could not be saved; nothing changed", requestID: frame.id), to: connection)
         }
     }
 
@@ -151,10 +208,93 @@ actor LessonRoom {
         send(encoder.encode(ErrorReply(code: error.code, message: error.message), id: error.requestID), to: connection)
     }
 
+    // MARK: The phase engine
+
+    /// Runs `event` through a copy of the engine; if anything changed, persists the event, its
+    /// transition records and `extra` log entries in one append, then adopts the new engine.
+    /// A refused command that changed nothing is not persisted.
+    private func apply(_ event: LessonEvent, extra: [(String, ParticipantID?, Data)] = []) async throws -> LessonStep {
+        var next = engine
+        let step = next.handle(event)
+        var entries: [StoredEvent] = extra.map {
+            StoredEvent(lessonID: roster.lesson.id, at: event.at, kind: $0.0, actor: $0.1, body: $0.2)
+        }
+        if next != engine {
+            let actor: ParticipantID? = if case .command(let c, _) = event { c.from.id } else { nil }
+            entries.append(StoredEvent(lessonID: roster.lesson.id, at: event.at, kind: LessonLog.engineEvent, actor: actor,
+                                       body: try JSONEncoder.sorted.encode(event)))
+            for case .record(let record) in step.actions {
+                entries.append(StoredEvent(lessonID: roster.lesson.id, at: record.at, kind: LessonLog.transition,
+                                           actor: record.by, body: try JSONEncoder.sorted.encode(record)))
+            }
+        }
+        if !entries.isEmpty {
+            lastSeq = try await store.append(entries).last?.seq ?? lastSeq
+        }
+        if next != engine {
+            engine = next
+            scheduleTimer()
+        }
+        return step
+    }
+
+    /// Tells everyone what the engine did: transitions, warnings, notices, and the new snapshot.
+    private func perform(_ step: LessonStep, now: Instant, except: UInt64? = nil) {
+        guard !step.actions.isEmpty else { return }
+        for action in step.actions {
+            switch action {
+            case .record(let record):
+                broadcast(encoder.encode(LessonTransitionMessage(record: record)), except: except) { _ in true }
+            case .handoffWarning(let warning):
+                broadcast(encoder.encode(LessonWarningMessage(warning: warning)), except: except) {
+                    $0.role.isTeacher || $0.role == .admin || $0.role == .observer
+                }
+            default:
+                if let notice = LessonNoticeMessage(action) {
+                    broadcast(encoder.encode(notice), except: except) { _ in true }
+                }
+            }
+        }
+        broadcast(encoder.encode(LessonStateMessage(state: engine.snapshot(at: now))), except: except) { _ in true }
+    }
+
+    /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick.
+    private func scheduleTimer() {
+        timer?.cancel()
+        guard let deadline = engine.nextDeadline else {
+            timer = nil
+            return
+        }
+        timer = Task { [clock] in
+            do {
+                try await clock.sleep(until: deadline)
+            } catch {
+                return
+            }
+            await self.tick()
+        }
+    }
+
+    private func tick() async {
+        let now = clock.now()
+        do {
+            let step = try await apply(.tick(at: now))
+            perform(step, now: now)
+            if !step.actions.isEmpty || engine.nextDeadline.map({ $0 <= now }) == true { scheduleTimer() }
+        } catch {
+            logger.error("lesson timer failed", metadata: ["error": "\(error)"])
+            scheduleTimer()
+        }
+    }
+
+    /// The engine's snapshot now (for the admin view and tests).
+    func snapshot() -> LessonSnapshot { engine.snapshot(at: clock.now()) }
+
     // MARK: Shutdown
 
     /// Tells everyone the server is closing and closes every connection (graceful shutdown).
     func close(reason: String, reconnectAfterMs: Int64) {
+        timer?.cancel()
         let message = encoder.encode(ServerClosing(reason: reason, reconnectAfterMs: reconnectAfterMs))
         for connection in connections.values {
             connection.outbound.sendControl(message)
@@ -185,7 +325,7 @@ actor LessonRoom {
         }
     }
 
-    /// Sends one encoded message to every connection whose participant passes `filter`.
+    /// Sends one encoded message (the same bytes) to every connection whose participant passes `filter`.
     private func broadcast(_ buffer: ByteBuffer, except: UInt64? = nil, where filter: (Participant) -> Bool) {
         for connection in connections.values where connection.id != except && filter(connection.participant) {
             send(buffer, to: connection)
@@ -204,14 +344,14 @@ actor LessonRoom {
             return OnlineEntry(participant: p, connections: entry.connections.count, since: entry.since)
         }.sorted { $0.participant.id < $1.participant.id }
     }
+}
 
-    @discardableResult
-    private func log<Body: Encodable>(_ at: Instant, _ kind: String, actor: ParticipantID?, _ body: Body) async throws -> Int64 {
-        let data = try JSONEncoder.sorted.encode(body)
-        let stored = try await store.append([StoredEvent(lessonID: roster.lesson.id, at: at, kind: kind, actor: actor, body: data)])
-        lastSeq = stored.last?.seq ?? lastSeq
-        return lastSeq
-    }
+/// Kinds of lesson-log entries written by the room.
+enum LessonLog {
+    /// A `LessonEvent` fed to the phase engine (replayed after a restart).
+    static let engineEvent = "lesson.event"
+    /// A `TransitionRecord` (who/when/why), for reports.
+    static let transition = "lesson.transition"
 }
 
 /// The body of presence events in the lesson log.

@@ -6,29 +6,29 @@ import TirekStore
 /// lesson log after a restart).
 actor RoomRegistry {
     private let store: any TirekStore
-    private let clock: any WallClock
+    private let clock: any ServerClock
     private let metrics: ServerMetrics
     private let logger: Logger
-    private let heartbeat: Duration
+    private let settings: RoomSettings
     private var rooms: [LessonID: LessonRoom] = [:]
     private var loading: [LessonID: Task<LessonRoom?, any Error>] = [:]
 
-    init(store: any TirekStore, clock: any WallClock, metrics: ServerMetrics, logger: Logger, heartbeat: Duration) {
+    init(store: any TirekStore, clock: any ServerClock, metrics: ServerMetrics, logger: Logger, settings: RoomSettings) {
         self.store = store
         self.clock = clock
         self.metrics = metrics
         self.logger = logger
-        self.heartbeat = heartbeat
+        self.settings = settings
     }
 
     /// The room of a lesson, or nil if there is no such lesson.
     func room(for id: LessonID) async throws -> LessonRoom? {
         if let room = rooms[id] { return room }
         if let task = loading[id] { return try await task.value }
-        let task = Task { [store, clock, metrics, logger, heartbeat] () throws -> LessonRoom? in
+        let task = Task { [store, clock, metrics, logger, settings] () throws -> LessonRoom? in
             guard let roster = try await store.roster(for: id) else { return nil }
-            let room = LessonRoom(roster: roster, store: store, clock: clock, metrics: metrics,
-                                  logger: logger, heartbeat: heartbeat)
+            let room = try LessonRoom(roster: roster, store: store, clock: clock, metrics: metrics,
+                                      logger: logger, settings: settings)
             try await room.restore()
             return room
         }

@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import ServiceLifecycle
+import TirekCore
+import TirekServer
+import TirekStore
+
+/// A real Tirek server on 127.0.0.1 and an ephemeral port, over a SQLite file in a temp folder.
+final class RunningServer: Sendable {
+    static let adminKey = "test-admin-key"
+    let app: TirekApp
+    let port: Int
+    let databasePath: String
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(app: TirekApp, port: Int, databasePath: String, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.app = app
+        self.port = port
+        self.databasePath = databasePath
+        self.group = group
+        self.task = task
+    }
+
+    static func temporaryDatabase() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tirek-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.appendingPathComponent("tirek.sqlite").path
+    }
+
+    static func start(databasePath: String = temporaryDatabase(), clock: any ServerClock = SystemClock(),
+                      configure: (inout ServerConfig) -> Void = { _ in }) async throws -> RunningServer {
+        var config = ServerConfig(adminKey: adminKey, host: "127.0.0.1", port: 0)
+        config.databasePath = databasePath
+        config.logLevel = .warning
+        config.heartbeatSeconds = 5
+        configure(&config)
+        let app = try await TirekApp.make(config: config, clock: clock)
+        let (ports, portsContinuation) = AsyncStream<Int>.makeStream()
+        let group = app.serviceGroup(signals: []) { port in portsContinuation.yield(port) }
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestFailure("server did not start") }
+        return RunningServer(app: app, port: port, databasePath: databasePath, group: group, task: task)
+    }
+
+    /// Graceful shutdown, as on SIGTERM.
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// An abrupt stop: the tasks are cancelled and nothing is tidied up (the lesson log is as a crash leaves it).
+    func crash() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    var wsBase: String { "ws://127.0.0.1:\(port)/v1/ws" }
+
+    // MARK: HTTP
+
+    func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, admin: Bool = true) async throws -> (status: Int, body: String) {
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+            var headers: HTTPFields = [:]
+            if admin { headers[.authorization] = "Bearer \(Self.adminKey)" }
+            if json != nil { headers[.contentType] = "application/json" }
+            let response = try await client.execute(.init(path, method: method, headers: headers,
+                                                           body: json.map { ByteBuffer(string: $0) }))
+            return (response.status.code, response.body.map { String(buffer: $0) } ?? "")
+        }
+    }
+
+    /// POSTs JSON and expects 201; returns the decoded body.
+    func create(_ path: String, _ json: String) async throws -> [String: Any] {
+        let (status, body) = try await request(.post, path, json: json)
+        guard status == 201 else { throw TestFailure("POST \(path) gave \(status): \(body)") }
+        return try JSON.object(body)
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum JSON {
+    static func object(_ text: String) throws -> [String: Any] {
+        guard let value = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            throw TestFailure("not a JSON object: \(text.prefix(200))")
+        }
+        return value
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+import Synchronization
+
+/// A WebSocket client for tests: collects what the server sends and lets the test wait for
+/// the next message of a given type.
+final class TestSocket: Sendable {
+    enum Frame: Sendable {
+        case text(String)
+        case binary(ByteBuffer)
+    }
+
+    private struct State {
+        var frames: [Frame] = []
+        var closed = false
+        var writer: WebSocketOutboundWriter?
+        var closeCode: Int?
+    }
+
+    private let state = Mutex(State())
+    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    /// Connects and waits for the upgrade; throws if it is refused.
+    static func connect(_ url: String, read: Bool = true, timeout: Duration = .seconds(10)) async throws -> TestSocket {
+        let socket = TestSocket()
+        var logger = Logger(label: "test-socket")
+        logger.logLevel = .critical
+        let t = Task {
+            do {
+                let close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, outbound, _ in
+                    socket.state.withLock { $0.writer = outbound }
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        switch message {
+                        case .text(let text): socket.state.withLock { $0.frames.append(.text(text)) }
+                        case .binary(let buffer): socket.state.withLock { $0.frames.append(.binary(buffer)) }
+                        }
+                    }
+                }
+                socket.state.withLock { $0.closeCode = close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) } }
+            } catch {}
+            socket.state.withLock { $0.closed = true }
+        }
+        socket.task.withLock { $0 = t }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let (ready, closed) = socket.state.withLock { ($0.writer != nil, $0.closed) }
+            if ready { return socket }
+            if closed { throw TestFailure("connection to \(url.prefix(60)) was refused or closed") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestFailure("timed out connecting")
+    }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+    var closeCode: Int? { state.withLock { $0.closeCode } }
+
+    func send(_ text: String) async throws {
+        guard let writer = state.withLock({ $0.writer }) else { throw TestFailure("not connected") }
+        try await writer.write(.text(text))
+    }
+
+    func send(binary: ByteBuffer) async throws {
+        guard let writer = state.withLock({ $0.writer }) else { throw TestFailure("not connected") }
+        try await writer.write(.binary(binary))
+    }
+
+    func close() async {
+        if let writer = state.withLock({ $0.writer }) {
+            try? await writer.close(.normalClosure, reason: nil)
+        }
+        let t = task.withLock { $0 }
+        _ = await t?.value
+    }
+
+    /// Removes and returns the first queued text message whose `type` matches, waiting up to `timeout`.
+    func next(_ type: String, timeout: Duration = .seconds(10), where predicate: @Sendable ([String: Any]) -> Bool = { _ in true }) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found = state.withLock { s -> [String: Any]? in
+                for (i, frame) in s.frames.enumerated() {
+                    guard case .text(let text) = frame, let obj = try? JSON.object(text), obj["type"] as? String == type, predicate(obj) else { continue }
+                    s.frames.remove(at: i)
+                    return obj
+                }
+                return nil
+            }
+            if let found { return found }
+            if ContinuousClock.now > deadline { throw TestFailure("no \(type) within \(timeout); have \(textTypes())") }
+            if isClosed && state.withLock({ $0.frames.isEmpty }) { throw TestFailure("closed while waiting for \(type)") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// All text messages of a type received so far (not removed).
+    func all(_ type: String) -> [[String: Any]] {
+        state.withLock { s in
+            s.frames.compactMap { frame -> [String: Any]? in
+                guard case .text(let text) = frame, let obj = try? JSON.object(text), obj["type"] as? String == type else { return nil }
+                return obj
+            }
+        }
+    }
+
+    func textTypes() -> [String] {
+        state.withLock { s in
+            s.frames.compactMap { frame in
+                guard case .text(let text) = frame else { return nil }
+                return (try? JSON.object(text))?["type"] as? String
+            }
+        }
+    }
+
+    /// Binary frames received so far.
+    var binaryFrames: [ByteBuffer] {
+        state.withLock { s in s.frames.compactMap { if case .binary(let b) = $0 { b } else { nil } } }
+    }
+}
