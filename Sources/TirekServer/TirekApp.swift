@@ -84,7 +84,7 @@ public struct TirekApp: Sendable {
             var sessionLogger = logger
             sessionLogger[metadataKey: "lesson"] = "\(admitted.claims.lessonID)"
             sessionLogger[metadataKey: "participant"] = "\(admitted.claims.participantID)"
-            await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger)
+            try await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger)
                 .run(inbound: inbound, outbound: outbound)
         })
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))

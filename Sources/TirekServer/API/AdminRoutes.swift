@@ -90,7 +90,11 @@ struct AdminRoutes: Sendable {
         group.get("lessons/:id/events") { request, context -> EventList in
             let id = LessonID(try context.parameters.require("id"))
             let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
-            let limit = min(request.uri.queryParameters.get("limit", as: Int.self) ?? 1000, 10_000)
+            let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 1000
+            guard after >= 0, (1...10_000).contains(limit) else {
+                throw HTTPError(.badRequest, message: "invalid_field: after must be ≥ 0 and limit 1–10000")
+            }
+            guard try await store.lesson(id) != nil else { throw HTTPError(.notFound, message: "not_found: no lesson \(id)") }
             let events = try await store.events(lesson: id, after: after, limit: limit)
             return EventList(events: events.map { .init(seq: $0.seq, at: $0.at, kind: $0.kind, actor: $0.actor, body: JSONFragment(data: $0.body)) })
         }
@@ -99,7 +103,7 @@ struct AdminRoutes: Sendable {
             let body = try await request.decode(as: KickRequest.self, context: context)
             guard let room = try await rooms.room(for: id) else { throw HTTPError(.notFound, message: "not_found: no lesson \(id)") }
             let participant = ParticipantID(body.participantID)
-            guard room.roster.participant(participant) != nil else {
+            guard try await room.member(participant) != nil else {
                 throw HTTPError(.notFound, message: "not_found: \(participant) is not on the roster of \(id)")
             }
             try await store.revoke(participant: participant, lesson: id, at: clock.now())

@@ -30,7 +30,7 @@ struct Admission: Sendable {
         }
         if try await store.isRevoked(participant: claims.participantID, lesson: claims.lessonID) { throw Self.refuse(.revoked) }
         guard let room = try await rooms.room(for: claims.lessonID) else { throw Self.refuse(.wrongLesson) }
-        guard let member = room.roster.participant(claims.participantID), member.role == claims.role else {
+        guard let member = try await room.member(claims.participantID), member.role == claims.role else {
             throw Self.refuse(.notOnRoster)
         }
         return Admitted(claims: claims, room: room)

@@ -16,7 +16,10 @@ struct RoomSettings: Sendable {
 /// receives what. Control messages are handled one at a time by this actor; media bypasses it
 /// through `fanout`. Every accepted change is appended to the lesson log before anyone is told.
 actor LessonRoom {
-    let roster: LessonRoster
+    nonisolated let lessonID: LessonID
+    private(set) var roster: LessonRoster
+    /// Everyone on the roster by id (rebuilt when the roster is reloaded).
+    private var members: [ParticipantID: Participant]
     let fanout: MediaFanout
     private let store: any TirekStore
     private let clock: any ServerClock
@@ -37,6 +40,8 @@ actor LessonRoom {
     init(roster: LessonRoster, store: any TirekStore, clock: any ServerClock, metrics: ServerMetrics,
          logger: Logger, settings: RoomSettings) throws(Refusal) {
         self.roster = roster
+        lessonID = roster.lesson.id
+        members = Dictionary(roster.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.store = store
         self.clock = clock
         self.metrics = metrics
@@ -58,7 +63,7 @@ actor LessonRoom {
         var open: [UInt64: ParticipantID] = [:]
         let decoder = JSONDecoder()
         while true {
-            let page = try await store.events(lesson: roster.lesson.id, after: after, limit: 1000)
+            let page = try await store.events(lesson: lessonID, after: after, limit: 1000)
             guard let last = page.last else { break }
             for event in page {
                 switch event.kind {
@@ -81,7 +86,7 @@ actor LessonRoom {
         engine = LessonEngine.replay(config: engine.config, events: events)
         let now = clock.now()
         for (connection, participantID) in open.sorted(by: { $0.key < $1.key }) {
-            guard let participant = roster.participant(participantID) else { continue }
+            guard let participant = members[participantID] else { continue }
             _ = try await apply(.participantDisconnected(participant, at: now), extra: [
                 (PresenceLog.left, participantID, try JSONEncoder.sorted.encode(
                     PresenceLog(connection: connection, role: participant.role, change: "left_at_restart"))),
@@ -91,6 +96,16 @@ actor LessonRoom {
     }
 
     var connectionCount: Int { connections.count }
+
+    /// The roster entry of a participant. Someone not found triggers one reload of the roster from
+    /// the store, so students or guests added after the lesson went live can join.
+    func member(_ id: ParticipantID) async throws -> Participant? {
+        if let p = members[id] { return p }
+        guard let fresh = try await store.roster(for: lessonID) else { return nil }
+        roster = fresh
+        members = Dictionary(fresh.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        return members[id]
+    }
 
     // MARK: Joining and leaving
 
@@ -143,7 +158,7 @@ actor LessonRoom {
             let step = try await apply(.participantDisconnected(participant, at: now), extra: [(PresenceLog.left, participant.id, presence)])
             perform(step, now: now)
         } catch {
-            logger.error("could not log a leave", metadata: ["lesson": "\(roster.lesson.id)", "error": "\(error)"])
+            logger.error("could not log a leave", metadata: ["lesson": "\(lessonID)", "error": "\(error)"])
         }
     }
 
@@ -217,14 +232,14 @@ actor LessonRoom {
         var next = engine
         let step = next.handle(event)
         var entries: [StoredEvent] = extra.map {
-            StoredEvent(lessonID: roster.lesson.id, at: event.at, kind: $0.0, actor: $0.1, body: $0.2)
+            StoredEvent(lessonID: lessonID, at: event.at, kind: $0.0, actor: $0.1, body: $0.2)
         }
         if next != engine {
             let actor: ParticipantID? = if case .command(let c, _) = event { c.from.id } else { nil }
-            entries.append(StoredEvent(lessonID: roster.lesson.id, at: event.at, kind: LessonLog.engineEvent, actor: actor,
+            entries.append(StoredEvent(lessonID: lessonID, at: event.at, kind: LessonLog.engineEvent, actor: actor,
                                        body: try JSONEncoder.sorted.encode(event)))
             for case .record(let record) in step.actions {
-                entries.append(StoredEvent(lessonID: roster.lesson.id, at: record.at, kind: LessonLog.transition,
+                entries.append(StoredEvent(lessonID: lessonID, at: record.at, kind: LessonLog.transition,
                                            actor: record.by, body: try JSONEncoder.sorted.encode(record)))
             }
         }

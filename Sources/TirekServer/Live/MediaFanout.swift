@@ -54,16 +54,18 @@ final class MediaFanout: Sendable {
         state.withLock { $0.publishers[track] }
     }
 
-    /// Adds a subscriber and queues the cached group of pictures of each video track for it.
+    /// Adds a subscriber. Every video track starts at a keyframe: the cached group of pictures is
+    /// queued where there is one; otherwise the subscriber waits for the track's next keyframe.
     func subscribe(_ connection: LiveConnection, now: UInt64) {
-        let gops = state.withLock { s -> [(MediaTrack, [ByteBuffer])] in
+        let gops = state.withLock { s -> [MediaTrack: [ByteBuffer]] in
             s.subscribers[connection.id] = connection
-            return s.gops.map { ($0.key, $0.value.frames) }
+            return s.gops.mapValues(\.frames)
         }
-        for (track, frames) in gops where frames.isEmpty {
-            connection.outbound.requireKeyframe(track)
-        }
-        for (_, frames) in gops {
+        for track in MediaTrack.allCases where track.kind == .video {
+            guard let frames = gops[track], !frames.isEmpty else {
+                connection.outbound.requireKeyframe(track)
+                continue
+            }
             for frame in frames {
                 if let header = try? MediaHeader.parse(frame) {
                     _ = connection.outbound.sendMedia(frame, header: header, now: now)

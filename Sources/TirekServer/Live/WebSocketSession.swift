@@ -19,7 +19,9 @@ struct WebSocketSession {
     static let abuseLimit = 30
     static let abuseWindow: UInt64 = 10_000_000_000
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Rethrows the WebSocket library's own close errors (1002 protocol error, 1009 message too large)
+    /// after leaving the room, so the library closes with the right code.
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         do {
             try await room.join(connection)
         } catch {
@@ -27,16 +29,30 @@ struct WebSocketSession {
             try? await outbound.close(.unexpectedServerError, reason: "could not record your join; try again")
             return
         }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await writeLoop(outbound) }
+        // When the reader ends, the writer drains what is queued and sends the close frame; when the
+        // writer ends first (socket gone, or a close was requested), the reader is cancelled.
+        enum Ended { case writer, reader((any Error)?) }
+        let readError = await withTaskGroup(of: Ended.self) { group -> (any Error)? in
             group.addTask {
-                await readLoop(inbound)
-                connection.outbound.close()
+                await writeLoop(outbound)
+                return .writer
             }
-            await group.next()
-            group.cancelAll()
+            group.addTask {
+                let error = await readLoop(inbound)
+                connection.outbound.close()
+                return .reader(error)
+            }
+            var error: (any Error)?
+            for await ended in group {
+                switch ended {
+                case .writer: group.cancelAll()
+                case .reader(let e): error = e
+                }
+            }
+            return error
         }
         await room.leave(connection)
+        if let readError, !(readError is CancellationError) { throw readError }
     }
 
     private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
@@ -58,7 +74,8 @@ struct WebSocketSession {
         }
     }
 
-    private func readLoop(_ inbound: WebSocketInboundStream) async {
+    /// Reads until the peer closes (nil) or the stream fails (the error).
+    private func readLoop(_ inbound: WebSocketInboundStream) async -> (any Error)? {
         let decoder = ControlDecoder()
         var errorTimes: [UInt64] = []
         do {
@@ -85,12 +102,14 @@ struct WebSocketSession {
                     errorTimes.removeAll { now &- $0 > Self.abuseWindow }
                     if errorTimes.count >= Self.abuseLimit {
                         connection.outbound.close(code: 1008, reason: "too many invalid messages")
-                        return
+                        return nil
                     }
                 }
             }
+            return nil
         } catch {
             logger.debug("read ended", metadata: ["error": "\(error)"])
+            return error
         }
     }
 
