@@ -21,16 +21,16 @@ actor LessonRoom {
     /// Everyone on the roster by id (rebuilt when the roster is reloaded).
     private var members: [ParticipantID: Participant]
     let fanout: MediaFanout
-    private let store: any TirekStore
-    private let clock: any ServerClock
-    private let metrics: ServerMetrics
-    private let logger: Logger
+    let store: any TirekStore
+    let clock: any ServerClock
+    let metrics: ServerMetrics
+    let logger: Logger
     private let settings: RoomSettings
-    private let encoder = ServerEncoder()
+    let encoder = ServerEncoder()
 
-    private var engine: LessonEngine
+    private(set) var engine: LessonEngine
     private var timer: Task<Void, Never>?
-    private var connections: [UInt64: LiveConnection] = [:]
+    private(set) var connections: [UInt64: LiveConnection] = [:]
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
@@ -228,7 +228,7 @@ actor LessonRoom {
     /// Runs `event` through a copy of the engine; if anything changed, persists the event, its
     /// transition records and `extra` log entries in one append, then adopts the new engine.
     /// A refused command that changed nothing is not persisted.
-    private func apply(_ event: LessonEvent, extra: [(String, ParticipantID?, Data)] = []) async throws -> LessonStep {
+    func apply(_ event: LessonEvent, extra: [(String, ParticipantID?, Data)] = []) async throws -> LessonStep {
         var next = engine
         let step = next.handle(event)
         var entries: [StoredEvent] = extra.map {
@@ -254,7 +254,7 @@ actor LessonRoom {
     }
 
     /// Tells everyone what the engine did: transitions, warnings, notices, and the new snapshot.
-    private func perform(_ step: LessonStep, now: Instant, except: UInt64? = nil) {
+    func perform(_ step: LessonStep, now: Instant, except: UInt64? = nil) {
         guard !step.actions.isEmpty else { return }
         for action in step.actions {
             switch action {
@@ -326,12 +326,12 @@ actor LessonRoom {
 
     // MARK: Helpers
 
-    private func ack(_ frame: ClientFrame, to connection: LiveConnection) {
+    func ack(_ frame: ClientFrame, to connection: LiveConnection) {
         guard frame.id != nil else { return }
         send(encoder.encode(Ack(of: frame.message.type), id: frame.id), to: connection)
     }
 
-    private func send(_ buffer: ByteBuffer, to connection: LiveConnection) {
+    func send(_ buffer: ByteBuffer, to connection: LiveConnection) {
         if connection.outbound.sendControl(buffer) {
             metrics.controlOut.increment()
         } else {
@@ -341,7 +341,7 @@ actor LessonRoom {
     }
 
     /// Sends one encoded message (the same bytes) to every connection whose participant passes `filter`.
-    private func broadcast(_ buffer: ByteBuffer, except: UInt64? = nil, where filter: (Participant) -> Bool) {
+    func broadcast(_ buffer: ByteBuffer, except: UInt64? = nil, where filter: (Participant) -> Bool) {
         for connection in connections.values where connection.id != except && filter(connection.participant) {
             send(buffer, to: connection)
         }
