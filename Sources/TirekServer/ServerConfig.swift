@@ -19,6 +19,11 @@ public struct ServerConfig: Sendable {
     /// WebSocket ping interval; a peer that does not answer by the next ping is closed.
     public var heartbeatSeconds: Int64 = 15
     public var logLevel: Logger.Level = .info
+    /// Kernel send buffer per connection (SO_SNDBUF). Small, so a stalled client is noticed within
+    /// about a second of media instead of after megabytes; see `SendBufferLimiter`.
+    public var socketSendBufferBytes = 64 * 1024
+    /// A connection whose socket accepts no bytes for this long is closed (the peer stopped reading).
+    public var stallTimeoutSeconds: Int64 = 10
     /// Lessons are joinable this many minutes before their scheduled start.
     public var lobbyMinutes: Int64 = 10
     /// How long classrooms wait for a dropped hub teacher before local teachers take the lead.

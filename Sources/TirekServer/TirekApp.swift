@@ -54,7 +54,7 @@ public struct TirekApp: Sendable {
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BasicWebSocketRequestContext.self)
+        let router = Router(context: TirekRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.get("healthz") { _, _ -> Health in
             Health(status: "ok", lessonsLive: await rooms.all.count, serverTime: clock.now())
@@ -65,15 +65,16 @@ public struct TirekApp: Sendable {
         }
         let api = router.group("v1")
         let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock)
-        api.ws("ws", shouldUpgrade: { [metrics] request, _ in
+        api.ws("ws", shouldUpgrade: { [metrics, config] request, context in
             do {
                 _ = try await admission.admit(request)
+                await SendBufferLimiter.apply(config.socketSendBufferBytes, to: context.channel)
                 return .upgrade([:])
             } catch {
                 metrics.upgradesRefused.increment()
                 throw error
             }
-        }, onUpgrade: { [metrics, logger, clock] inbound, outbound, context in
+        }, onUpgrade: { [metrics, logger, clock, config] inbound, outbound, context in
             // Admission is checked again here: the upgrade handler does not receive shouldUpgrade's result.
             guard let admitted = try? await admission.admit(context.request) else {
                 try await outbound.close(.policyViolation, reason: "not admitted")
@@ -84,7 +85,9 @@ public struct TirekApp: Sendable {
             var sessionLogger = logger
             sessionLogger[metadataKey: "lesson"] = "\(admitted.claims.lessonID)"
             sessionLogger[metadataKey: "participant"] = "\(admitted.claims.participantID)"
-            try await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger)
+            try await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger,
+                                       channel: context.requestContext.channel,
+                                       stallTimeout: .seconds(config.stallTimeoutSeconds))
                 .run(inbound: inbound, outbound: outbound)
         })
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))

@@ -9,6 +9,8 @@ final class LiveConnection: Sendable, Hashable {
     let outbound: Outbound
     let openedAt: Instant
     private let prefs = Mutex(MediaPreferences())
+    /// When the write in progress began (uptime nanoseconds), 0 when no write is pending.
+    let writeStartedAt = Atomic<UInt64>(0)
 
     var participant: Participant { claims.participant }
 

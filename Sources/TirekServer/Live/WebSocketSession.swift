@@ -3,6 +3,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 import TirekCore
 import TirekProtocol
 
@@ -14,6 +15,10 @@ struct WebSocketSession {
     let room: LessonRoom
     let metrics: ServerMetrics
     let logger: Logger
+    /// The underlying channel, closed directly when writes stall (a close frame could not get out).
+    let channel: any Channel
+    /// A write that has not completed after this long means the peer stopped reading.
+    let stallTimeout: Duration
 
     /// A connection that sends this many bad messages within `abuseWindow` is closed (1008).
     static let abuseLimit = 30
@@ -31,11 +36,15 @@ struct WebSocketSession {
         }
         // When the reader ends, the writer drains what is queued and sends the close frame; when the
         // writer ends first (socket gone, or a close was requested), the reader is cancelled.
-        enum Ended { case writer, reader((any Error)?) }
+        enum Ended { case writer, reader((any Error)?), watchdog }
         let readError = await withTaskGroup(of: Ended.self) { group -> (any Error)? in
             group.addTask {
                 await writeLoop(outbound)
                 return .writer
+            }
+            group.addTask {
+                await watchdog()
+                return .watchdog
             }
             group.addTask {
                 let error = await readLoop(inbound)
@@ -47,6 +56,7 @@ struct WebSocketSession {
                 switch ended {
                 case .writer: group.cancelAll()
                 case .reader(let e): error = e
+                case .watchdog: break
                 }
             }
             return error
@@ -61,8 +71,11 @@ struct WebSocketSession {
         do {
             while await connection.outbound.next(into: &batch) {
                 for buffer in batch {
+                    // Control messages are JSON objects; media frames start with envelope version 1.
                     let opcode: WebSocketOpcode = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "{") ? .text : .binary
+                    connection.writeStartedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
                     try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: opcode, data: buffer)))
+                    connection.writeStartedAt.store(0, ordering: .relaxed)
                 }
                 batch.removeAll(keepingCapacity: true)
             }
@@ -71,6 +84,24 @@ struct WebSocketSession {
             }
         } catch {
             // The peer went away mid-write; the read side notices and the session ends.
+        }
+    }
+
+    /// Closes the channel when one write has been pending longer than `stallTimeout`: the peer stopped
+    /// reading, so neither our frames nor WebSocket pings (dead-peer detection) can get out. Ends
+    /// when the session's other tasks are cancelled.
+    private func watchdog() async {
+        let limit = UInt64(stallTimeout.components.seconds) * 1_000_000_000 + UInt64(stallTimeout.components.attoseconds / 1_000_000_000)
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(250))
+            let started = connection.writeStartedAt.load(ordering: .relaxed)
+            if started != 0, DispatchTime.now().uptimeNanoseconds &- started > limit {
+                metrics.slowClosed.increment()
+                logger.notice("closing a stalled connection", metadata: ["connection": "\(connection.id)"])
+                connection.outbound.close()
+                try? await channel.close()
+                return
+            }
         }
     }
 

@@ -36,6 +36,7 @@ final class RunningServer: Sendable {
         config.databasePath = databasePath
         config.logLevel = .warning
         config.heartbeatSeconds = 5
+        config.stallTimeoutSeconds = 2
         configure(&config)
         let app = try await TirekApp.make(config: config, clock: clock)
         let (ports, portsContinuation) = AsyncStream<Int>.makeStream()

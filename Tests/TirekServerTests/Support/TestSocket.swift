@@ -15,6 +15,8 @@ final class TestSocket: Sendable {
 
     private struct State {
         var frames: [Frame] = []
+        /// Sequence numbers of media frames, in arrival order (kept instead of the bytes when `keepMedia` is false).
+        var mediaSequences: [UInt32] = []
         var closed = false
         var writer: WebSocketOutboundWriter?
         var closeCode: Int?
@@ -24,7 +26,7 @@ final class TestSocket: Sendable {
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     /// Connects and waits for the upgrade; throws if it is refused.
-    static func connect(_ url: String, read: Bool = true, timeout: Duration = .seconds(10)) async throws -> TestSocket {
+    static func connect(_ url: String, keepMedia: Bool = true, timeout: Duration = .seconds(10)) async throws -> TestSocket {
         let socket = TestSocket()
         var logger = Logger(label: "test-socket")
         logger.logLevel = .critical
@@ -35,7 +37,12 @@ final class TestSocket: Sendable {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         switch message {
                         case .text(let text): socket.state.withLock { $0.frames.append(.text(text)) }
-                        case .binary(let buffer): socket.state.withLock { $0.frames.append(.binary(buffer)) }
+                        case .binary(let buffer):
+                            let sequence = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt32.self) ?? 0
+                            socket.state.withLock { s in
+                                s.mediaSequences.append(sequence)
+                                if keepMedia { s.frames.append(.binary(buffer)) }
+                            }
                         }
                     }
                 }
@@ -112,6 +119,9 @@ final class TestSocket: Sendable {
             }
         }
     }
+
+    /// Envelope sequence numbers of the media frames received so far, in order.
+    var mediaSequences: [UInt32] { state.withLock { $0.mediaSequences } }
 
     /// Binary frames received so far.
     var binaryFrames: [ByteBuffer] {
