@@ -58,11 +58,15 @@ extension AttendanceLedger {
             // now has no length yet, so fall back to the earliest open connection's open.
             let current = set.intervals.last.flatMap { $0.end >= now ? $0.start : nil }
                 ?? indexes.filter { sessions[$0].isOpen }.map { sessions[$0].openedAt }.min()
+            // A stretch that closed exactly now is already a drop; `Stretches` cannot tell it from
+            // an open connection, whose interval also ends now.
+            var drops = stretches.drops
+            if openCount == 0, let last = set.intervals.last, last.end == now, last.end > window.start { drops += 1 }
             return LiveParticipant(participant: id, role: latest.role, classroom: latest.classroom,
                                    connected: openCount > 0, openConnections: openCount,
                                    connectedSince: openCount > 0 ? current : nil,
                                    lastLeft: openCount > 0 ? nil : set.last,
-                                   drops: stretches.drops)
+                                   drops: drops)
         }
         return LiveView(at: now, lessonState: timeline.state, participants: participants)
     }

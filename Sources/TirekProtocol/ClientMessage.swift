@@ -12,6 +12,7 @@ public enum ClientMessage: Sendable, Equatable {
     case lessonEnd(LessonEnd)
     case mediaPreferences(MediaPreferences)
     case keyframeRequest(KeyframeRequest)
+    case rollCallMark(RollCallMarkRequest)
 
     /// The wire name of this message.
     public var type: String {
@@ -25,6 +26,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .lessonEnd: LessonEnd.type
         case .mediaPreferences: MediaPreferences.type
         case .keyframeRequest: KeyframeRequest.type
+        case .rollCallMark: RollCallMarkRequest.type
         }
     }
 
@@ -53,6 +55,7 @@ public enum ClientMessage: Sendable, Equatable {
         Entry(LessonEnd.self, ClientMessage.lessonEnd),
         Entry(MediaPreferences.self, ClientMessage.mediaPreferences),
         Entry(KeyframeRequest.self, ClientMessage.keyframeRequest),
+        Entry(RollCallMarkRequest.self, ClientMessage.rollCallMark),
     ]
 
     static let byType: [String: Entry] = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.type, $0) })

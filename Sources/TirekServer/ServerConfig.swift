@@ -28,6 +28,9 @@ public struct ServerConfig: Sendable {
     public var lobbyMinutes: Int64 = 10
     /// How long classrooms wait for a dropped hub teacher before local teachers take the lead.
     public var hubDropGraceSeconds: Int64 = 60
+    /// How often each open connection's keep-alive is written to the lesson log. After a crash,
+    /// connections are closed at their last one, so this bounds the attendance time a crash loses.
+    public var attendanceHeartbeatSeconds: Int64 = 30
 
     public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
         self.adminKey = adminKey

@@ -49,7 +49,8 @@ public struct TirekApp: Sendable {
         rooms = RoomRegistry(store: store, clock: clock, metrics: metrics, logger: logger,
                              settings: RoomSettings(heartbeat: .seconds(config.heartbeatSeconds),
                                                     lobby: .minutes(config.lobbyMinutes),
-                                                    hubDropGrace: .seconds(config.hubDropGraceSeconds)))
+                                                    hubDropGrace: .seconds(config.hubDropGraceSeconds),
+                                                    attendanceHeartbeat: .seconds(config.attendanceHeartbeatSeconds)))
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
@@ -92,6 +93,7 @@ public struct TirekApp: Sendable {
         })
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))
         AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)
+        AttendanceRoutes(reports: AttendanceReports(store: store, rooms: rooms), clock: clock).register(on: admin)
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: WireLimits.maxFrameBytes,
                                                     autoPing: .enabled(timePeriod: .seconds(config.heartbeatSeconds)))

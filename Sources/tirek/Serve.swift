@@ -33,6 +33,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "WebSocket heartbeat interval in seconds (env TIREK_HEARTBEAT).")
     var heartbeat: Int64 = Int64(env["TIREK_HEARTBEAT"] ?? "") ?? 15
 
+    @Option(help: "Seconds between attendance keep-alives written per connection; a crash loses at most this much (env TIREK_ATTENDANCE_HEARTBEAT).")
+    var attendanceHeartbeat: Int64 = Int64(env["TIREK_ATTENDANCE_HEARTBEAT"] ?? "") ?? 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
     var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
 
@@ -44,6 +47,7 @@ struct Serve: AsyncParsableCommand {
         guard ["normal", "full"].contains(durability) else { throw ValidationError("durability must be normal or full") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
         guard heartbeat >= 1 else { throw ValidationError("heartbeat must be at least 1 second") }
+        guard attendanceHeartbeat >= 1 else { throw ValidationError("attendance heartbeat must be at least 1 second") }
     }
 
     func run() async throws {
@@ -56,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         config.durability = durability
         config.tokenSecret = tokenSecret
         config.heartbeatSeconds = heartbeat
+        config.attendanceHeartbeatSeconds = attendanceHeartbeat
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let app = try await TirekApp.make(config: config)
         let demoLinks: [JoinLink]

@@ -51,6 +51,23 @@ struct LiveViewTests {
         #expect(s?.connected == true && s?.connectedSince == at(10) && s?.lastLeft == nil && s?.drops == 1)
     }
 
+    @Test func connectionClosedThisInstantIsADropAlready() {
+        var log = Log()
+        log.start(at(0))
+        log.session("s", at(1), at(10))
+        log.open("t", at(1))
+        let view = log.ledger().liveView(at: at(10))
+        let s = view.participants.first { $0.participant == "s" }
+        #expect(s?.connected == false && s?.lastLeft == at(10) && s?.drops == 1)
+        // A connection still open at the same instant is not a drop.
+        #expect(view.participants.first { $0.participant == "t" }?.drops == 0)
+        // Nor is one that closed exactly when the lesson started (nothing of the lesson was missed yet).
+        var before = Log()
+        before.start(at(0))
+        before.session("u", at(-5), at(0))
+        #expect(before.ledger().liveView(at: at(0)).participants.first?.drops == 0)
+    }
+
     @Test func actionsEncodeWithStableNames() throws {
         let action = AttendanceAction.participantDropped(participant: "s", role: .student, classroom: "k1", at: Instant(millis: 5))
         #expect(try jsonString(action)

@@ -90,6 +90,7 @@ import TirekCore
             Ack.type, ErrorReply.type, Pong.type, ServerClosing.type, PresenceEvent.type, "welcome",
             KeyframeNeeded.type, LessonStateMessage.type, LessonTransitionMessage.type,
             LessonWarningMessage.type, LessonNoticeMessage.type,
+            AttendanceLiveMessage.type,
         ]
         #expect(types == expected)
     }

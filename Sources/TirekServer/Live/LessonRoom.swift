@@ -10,6 +10,8 @@ struct RoomSettings: Sendable {
     var heartbeat: Duration = .seconds(15)
     var lobby: Millis = .minutes(10)
     var hubDropGrace: Millis = .seconds(60)
+    /// How often an open connection's keep-alive is written to the log for attendance.
+    var attendanceHeartbeat: Millis = .seconds(30)
 }
 
 /// One live lesson: its connections, presence, the phase engine, and the rules that decide who
@@ -25,7 +27,7 @@ actor LessonRoom {
     let clock: any ServerClock
     let metrics: ServerMetrics
     let logger: Logger
-    private let settings: RoomSettings
+    let settings: RoomSettings
     let encoder = ServerEncoder()
 
     private(set) var engine: LessonEngine
@@ -35,7 +37,10 @@ actor LessonRoom {
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
     private var seen: Set<ParticipantID> = []
-    private var lastSeq: Int64 = 0
+    var lastSeq: Int64 = 0
+    /// The attendance ledger fed from this lesson's log, and its keep-alive bookkeeping
+    /// (LessonRoom+Attendance.swift).
+    var attendance = RoomAttendance()
 
     init(roster: LessonRoster, store: any TirekStore, clock: any ServerClock, metrics: ServerMetrics,
          logger: Logger, settings: RoomSettings) throws(Refusal) {
@@ -65,6 +70,7 @@ actor LessonRoom {
         while true {
             let page = try await store.events(lesson: lessonID, after: after, limit: 1000)
             guard let last = page.last else { break }
+            ingestAttendance(page)
             for event in page {
                 switch event.kind {
                 case LessonLog.engineEvent:
@@ -85,6 +91,7 @@ actor LessonRoom {
         lastSeq = after
         engine = LessonEngine.replay(config: engine.config, events: events)
         let now = clock.now()
+        try await recoverAttendance(at: now)
         for (connection, participantID) in open.sorted(by: { $0.key < $1.key }) {
             guard let participant = members[participantID] else { continue }
             _ = try await apply(.participantDisconnected(participant, at: now), extra: [
@@ -93,6 +100,7 @@ actor LessonRoom {
             ])
         }
         _ = try await apply(.tick(at: now))
+        startAttendanceHeartbeats()
     }
 
     var connectionCount: Int { connections.count }
@@ -114,7 +122,8 @@ actor LessonRoom {
         let now = clock.now()
         let participant = connection.participant
         let change: PresenceEvent.Change = online[participant.id] == nil && seen.contains(participant.id) ? .reconnected : .joined
-        let presence = try JSONEncoder.sorted.encode(PresenceLog(connection: connection.id, role: participant.role, change: change.rawValue))
+        let presence = try JSONEncoder.sorted.encode(PresenceLog(connection: connection.id, role: participant.role, change: change.rawValue,
+                                                                         classroom: participant.classroomID))
         let step = try await apply(.participantConnected(participant, at: now), extra: [(PresenceLog.joined, participant.id, presence)])
         connections[connection.id] = connection
         seen.insert(participant.id)
@@ -130,6 +139,7 @@ actor LessonRoom {
                               lessonState: engine.snapshot(at: now), lastSeq: lastSeq,
                               heartbeatMs: settings.heartbeat.components.seconds * 1000)
         send(encoder.encode(welcome), to: connection)
+        sendAttendanceLive(to: connection, now: now)
         broadcastPresence(PresenceEvent(change: change, participant: participant, at: now,
                                         connections: online[participant.id]?.connections.count ?? 1),
                           except: connection.id)
@@ -174,6 +184,7 @@ actor LessonRoom {
         let nanos = DispatchTime.now().uptimeNanoseconds
         switch frame.message {
         case .ping(let ping):
+            await attendanceHeartbeat(connection)
             send(encoder.encode(Pong(t: ping.t, serverTime: clock.now()), id: frame.id), to: connection)
         case .mediaPreferences(let prefs):
             connection.mediaPreferences = prefs
@@ -192,6 +203,8 @@ actor LessonRoom {
         case .lessonStart, .lessonHandOver, .lessonExtend, .lessonPause, .lessonResume, .lessonEnd:
             guard let kind = LessonCommand.Kind(frame.message) else { return }
             await command(LessonCommand(kind, from: participant, expectedPhase: frame.message.expectedPhase), frame: frame, from: connection)
+        case .rollCallMark(let mark):
+            await rollCall(mark, frame: frame, from: connection)
         }
     }
 
@@ -244,7 +257,9 @@ actor LessonRoom {
             }
         }
         if !entries.isEmpty {
-            lastSeq = try await store.append(entries).last?.seq ?? lastSeq
+            let stored = try await store.append(entries)
+            lastSeq = stored.last?.seq ?? lastSeq
+            ingestAttendance(stored)
         }
         if next != engine {
             engine = next
@@ -310,6 +325,7 @@ actor LessonRoom {
     /// Tells everyone the server is closing and closes every connection (graceful shutdown).
     func close(reason: String, reconnectAfterMs: Int64) {
         timer?.cancel()
+        attendance.heartbeats?.cancel()
         let message = encoder.encode(ServerClosing(reason: reason, reconnectAfterMs: reconnectAfterMs))
         for connection in connections.values {
             connection.outbound.sendControl(message)
@@ -376,4 +392,11 @@ struct PresenceLog: Codable {
     var connection: UInt64
     var role: Role
     var change: String
+    /// The participant's classroom (absent in entries written before attendance was added).
+    var classroom: ClassroomID? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case connection, role, change
+        case classroom = "classroom_id"
+    }
 }
