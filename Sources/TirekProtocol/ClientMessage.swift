@@ -12,6 +12,8 @@ public enum ClientMessage: Sendable, Equatable {
     case lessonEnd(LessonEnd)
     case mediaPreferences(MediaPreferences)
     case keyframeRequest(KeyframeRequest)
+    /// Hand-raise, floor, chat, polls, screen share and signalling (InteractionMessages.swift).
+    case interaction(InteractionMessage)
 
     /// The wire name of this message.
     public var type: String {
@@ -25,6 +27,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .lessonEnd: LessonEnd.type
         case .mediaPreferences: MediaPreferences.type
         case .keyframeRequest: KeyframeRequest.type
+        case .interaction(let message): message.type
         }
     }
 
@@ -53,7 +56,7 @@ public enum ClientMessage: Sendable, Equatable {
         Entry(LessonEnd.self, ClientMessage.lessonEnd),
         Entry(MediaPreferences.self, ClientMessage.mediaPreferences),
         Entry(KeyframeRequest.self, ClientMessage.keyframeRequest),
-    ]
+    ] + interactionEntries
 
     static let byType: [String: Entry] = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.type, $0) })
 

@@ -90,6 +90,9 @@ import TirekCore
             Ack.type, ErrorReply.type, Pong.type, ServerClosing.type, PresenceEvent.type, "welcome",
             KeyframeNeeded.type, LessonStateMessage.type, LessonTransitionMessage.type,
             LessonWarningMessage.type, LessonNoticeMessage.type,
+            HandQueueMessage.type, FloorStateMessage.type, ChatMessageBroadcast.type, ChatDeletedMessage.type,
+            ChatHistoryMessage.type, ChatModerationMessage.type, PollStartedMessage.type, PollResultsMessage.type,
+            ShareStateMessage.type, ShareRequestUpdate.type, SignalRelayMessage.type,
         ]
         #expect(types == expected)
     }

@@ -19,7 +19,7 @@ actor LessonRoom {
     nonisolated let lessonID: LessonID
     private(set) var roster: LessonRoster
     /// Everyone on the roster by id (rebuilt when the roster is reloaded).
-    private var members: [ParticipantID: Participant]
+    private(set) var members: [ParticipantID: Participant]
     let fanout: MediaFanout
     let store: any TirekStore
     let clock: any ServerClock
@@ -35,7 +35,10 @@ actor LessonRoom {
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
     private var seen: Set<ParticipantID> = []
-    private var lastSeq: Int64 = 0
+    /// The lesson log position of the last append (set by `apply` and by the interaction layer).
+    var lastSeq: Int64 = 0
+    /// Hand-raise queues, chat, polls and screen shares (LessonRoom+Interaction.swift).
+    var interaction = InteractionState()
 
     init(roster: LessonRoster, store: any TirekStore, clock: any ServerClock, metrics: ServerMetrics,
          logger: Logger, settings: RoomSettings) throws(Refusal) {
@@ -93,6 +96,7 @@ actor LessonRoom {
             ])
         }
         _ = try await apply(.tick(at: now))
+        try await restoreInteraction()
     }
 
     var connectionCount: Int { connections.count }
@@ -118,6 +122,7 @@ actor LessonRoom {
         let step = try await apply(.participantConnected(participant, at: now), extra: [(PresenceLog.joined, participant.id, presence)])
         connections[connection.id] = connection
         seen.insert(participant.id)
+        let firstConnection = online[participant.id] == nil
         if var entry = online[participant.id] {
             entry.connections.insert(connection.id)
             online[participant.id] = entry
@@ -130,11 +135,13 @@ actor LessonRoom {
                               lessonState: engine.snapshot(at: now), lastSeq: lastSeq,
                               heartbeatMs: settings.heartbeat.components.seconds * 1000)
         send(encoder.encode(welcome), to: connection)
+        sendInteractionSnapshot(to: connection)
         broadcastPresence(PresenceEvent(change: change, participant: participant, at: now,
                                         connections: online[participant.id]?.connections.count ?? 1),
                           except: connection.id)
         perform(step, now: now, except: connection.id)
         fanout.subscribe(connection, now: DispatchTime.now().uptimeNanoseconds)
+        if firstConnection { await interactionPresence(of: participant, online: true) }
     }
 
     /// Unregisters a connection; the participant has left when their last connection closes.
@@ -160,6 +167,7 @@ actor LessonRoom {
         } catch {
             logger.error("could not log a leave", metadata: ["lesson": "\(lessonID)", "error": "\(error)"])
         }
+        if remaining == 0 { await interactionPresence(of: participant, online: false) }
     }
 
     // MARK: Messages
@@ -192,6 +200,8 @@ actor LessonRoom {
         case .lessonStart, .lessonHandOver, .lessonExtend, .lessonPause, .lessonResume, .lessonEnd:
             guard let kind = LessonCommand.Kind(frame.message) else { return }
             await command(LessonCommand(kind, from: participant, expectedPhase: frame.message.expectedPhase), frame: frame, from: connection)
+        case .interaction(let message):
+            await interact(message, frame: frame, from: connection)
         }
     }
 
@@ -213,7 +223,7 @@ actor LessonRoom {
 
     static func readOnlyAllowed(_ message: ClientMessage) -> Bool {
         switch message {
-        case .ping, .mediaPreferences, .keyframeRequest: true
+        case .ping, .mediaPreferences, .keyframeRequest, .interaction(.chatHistory): true
         default: false
         }
     }
@@ -271,6 +281,7 @@ actor LessonRoom {
             }
         }
         broadcast(encoder.encode(LessonStateMessage(state: engine.snapshot(at: now))), except: except) { _ in true }
+        engineStepped()
     }
 
     /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick.
@@ -310,6 +321,7 @@ actor LessonRoom {
     /// Tells everyone the server is closing and closes every connection (graceful shutdown).
     func close(reason: String, reconnectAfterMs: Int64) {
         timer?.cancel()
+        stopInteractionTimers()
         let message = encoder.encode(ServerClosing(reason: reason, reconnectAfterMs: reconnectAfterMs))
         for connection in connections.values {
             connection.outbound.sendControl(message)
