@@ -179,6 +179,14 @@ import Testing
         let c3 = try #require(socket("t-hub").all("poll.results").last?.object("results")?.objects("classrooms").last?.object("counts"))
         #expect(c3["device_respondents"] as? Int == 6 && c3["tallied_respondents"] as? Int == 1)
 
+        // With TIREK_TRANSCRIPT=<file>, every interaction message received is written there, one
+        // JSON object a line, for checking against Protocols/schema/server-messages.schema.json.
+        if let path = ProcessInfo.processInfo.environment["TIREK_TRANSCRIPT"] {
+            let types = ["hand.queue", "floor.state", "chat.message", "chat.deleted", "chat.history", "chat.moderation",
+                         "poll.started", "poll.results", "share.state", "share.request", "signal", "ack", "error"]
+            let lines = everyone.flatMap { id in types.flatMap { socket(id).all($0) } }.map(Wire.text)
+            try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         for id in everyone { await socket(id).close() }
         try await server.stop()
     }
