@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "TirekAttendance", dependencies: ["TirekCore"]),
         // Wire protocol: control messages (JSON), binary media envelope, validation.
         .target(name: "TirekProtocol", dependencies: [
-            "TirekCore",
+            "TirekCore", "TirekClassroom",
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         // Storage protocol and the embedded SQLite store.

@@ -13,6 +13,8 @@ public enum ClientMessage: Sendable, Equatable {
     case mediaPreferences(MediaPreferences)
     case keyframeRequest(KeyframeRequest)
     case rollCallMark(RollCallMarkRequest)
+    /// Hand-raise, floor, chat, polls, screen share and signalling (InteractionMessages.swift).
+    case interaction(InteractionMessage)
 
     /// The wire name of this message.
     public var type: String {
@@ -27,6 +29,7 @@ public enum ClientMessage: Sendable, Equatable {
         case .mediaPreferences: MediaPreferences.type
         case .keyframeRequest: KeyframeRequest.type
         case .rollCallMark: RollCallMarkRequest.type
+        case .interaction(let message): message.type
         }
     }
 
@@ -56,7 +59,7 @@ public enum ClientMessage: Sendable, Equatable {
         Entry(MediaPreferences.self, ClientMessage.mediaPreferences),
         Entry(KeyframeRequest.self, ClientMessage.keyframeRequest),
         Entry(RollCallMarkRequest.self, ClientMessage.rollCallMark),
-    ]
+    ] + interactionEntries
 
     static let byType: [String: Entry] = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.type, $0) })
 

@@ -91,6 +91,9 @@ import TirekCore
             KeyframeNeeded.type, LessonStateMessage.type, LessonTransitionMessage.type,
             LessonWarningMessage.type, LessonNoticeMessage.type,
             AttendanceLiveMessage.type,
+            HandQueueMessage.type, FloorStateMessage.type, ChatMessageBroadcast.type, ChatDeletedMessage.type,
+            ChatHistoryMessage.type, ChatModerationMessage.type, PollStartedMessage.type, PollResultsMessage.type,
+            ShareStateMessage.type, ShareRequestUpdate.type, SignalRelayMessage.type,
         ]
         #expect(types == expected)
     }

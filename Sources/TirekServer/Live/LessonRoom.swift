@@ -21,7 +21,7 @@ actor LessonRoom {
     nonisolated let lessonID: LessonID
     private(set) var roster: LessonRoster
     /// Everyone on the roster by id (rebuilt when the roster is reloaded).
-    private var members: [ParticipantID: Participant]
+    private(set) var members: [ParticipantID: Participant]
     let fanout: MediaFanout
     let store: any TirekStore
     let clock: any ServerClock
@@ -31,13 +31,18 @@ actor LessonRoom {
     let encoder = ServerEncoder()
 
     private(set) var engine: LessonEngine
+    /// Engine changes take turns: a change is computed on a copy, persisted, then adopted.
+    private var engineTurns = TurnGate()
     private var timer: Task<Void, Never>?
     private(set) var connections: [UInt64: LiveConnection] = [:]
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
     private var seen: Set<ParticipantID> = []
+    /// The lesson log position of the last append (set by `apply` and by the interaction layer).
     var lastSeq: Int64 = 0
+    /// Hand-raise queues, chat, polls and screen shares (LessonRoom+Interaction.swift).
+    var interaction = InteractionState()
     /// The attendance ledger fed from this lesson's log, and its keep-alive bookkeeping
     /// (LessonRoom+Attendance.swift).
     var attendance = RoomAttendance()
@@ -101,6 +106,7 @@ actor LessonRoom {
         }
         _ = try await apply(.tick(at: now))
         startAttendanceHeartbeats()
+        try await restoreInteraction()
     }
 
     var connectionCount: Int { connections.count }
@@ -127,6 +133,7 @@ actor LessonRoom {
         let step = try await apply(.participantConnected(participant, at: now), extra: [(PresenceLog.joined, participant.id, presence)])
         connections[connection.id] = connection
         seen.insert(participant.id)
+        let firstConnection = online[participant.id] == nil
         if var entry = online[participant.id] {
             entry.connections.insert(connection.id)
             online[participant.id] = entry
@@ -140,11 +147,13 @@ actor LessonRoom {
                               heartbeatMs: settings.heartbeat.components.seconds * 1000)
         send(encoder.encode(welcome), to: connection)
         sendAttendanceLive(to: connection, now: now)
+        sendInteractionSnapshot(to: connection)
         broadcastPresence(PresenceEvent(change: change, participant: participant, at: now,
                                         connections: online[participant.id]?.connections.count ?? 1),
                           except: connection.id)
         perform(step, now: now, except: connection.id)
         fanout.subscribe(connection, now: DispatchTime.now().uptimeNanoseconds)
+        if firstConnection { await interactionPresence(of: participant, online: true) }
     }
 
     /// Unregisters a connection; the participant has left when their last connection closes.
@@ -170,6 +179,7 @@ actor LessonRoom {
         } catch {
             logger.error("could not log a leave", metadata: ["lesson": "\(lessonID)", "error": "\(error)"])
         }
+        if remaining == 0 { await interactionPresence(of: participant, online: false) }
     }
 
     // MARK: Messages
@@ -205,6 +215,8 @@ actor LessonRoom {
             await command(LessonCommand(kind, from: participant, expectedPhase: frame.message.expectedPhase), frame: frame, from: connection)
         case .rollCallMark(let mark):
             await rollCall(mark, frame: frame, from: connection)
+        case .interaction(let message):
+            await interact(message, frame: frame, from: connection)
         }
     }
 
@@ -226,7 +238,7 @@ actor LessonRoom {
 
     static func readOnlyAllowed(_ message: ClientMessage) -> Bool {
         switch message {
-        case .ping, .mediaPreferences, .keyframeRequest: true
+        case .ping, .mediaPreferences, .keyframeRequest, .interaction(.chatHistory): true
         default: false
         }
     }
@@ -242,6 +254,10 @@ actor LessonRoom {
     /// transition records and `extra` log entries in one append, then adopts the new engine.
     /// A refused command that changed nothing is not persisted.
     func apply(_ event: LessonEvent, extra: [(String, ParticipantID?, Data)] = []) async throws -> LessonStep {
+        if !engineTurns.tryEnter() {
+            await withCheckedContinuation { engineTurns.enqueue($0) }
+        }
+        defer { engineTurns.leave()?.resume() }
         var next = engine
         let step = next.handle(event)
         var entries: [StoredEvent] = extra.map {
@@ -286,6 +302,7 @@ actor LessonRoom {
             }
         }
         broadcast(encoder.encode(LessonStateMessage(state: engine.snapshot(at: now))), except: except) { _ in true }
+        engineStepped()
     }
 
     /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick.
@@ -326,6 +343,7 @@ actor LessonRoom {
     func close(reason: String, reconnectAfterMs: Int64) {
         timer?.cancel()
         attendance.heartbeats?.cancel()
+        stopInteractionTimers()
         let message = encoder.encode(ServerClosing(reason: reason, reconnectAfterMs: reconnectAfterMs))
         for connection in connections.values {
             connection.outbound.sendControl(message)
