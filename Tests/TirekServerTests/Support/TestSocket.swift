@@ -15,6 +15,8 @@ final class TestSocket: Sendable {
 
     private struct State {
         var frames: [Frame] = []
+        /// Every text message ever received, in order (`next` does not remove from here).
+        var history: [String] = []
         /// Sequence numbers of media frames, in arrival order (kept instead of the bytes when `keepMedia` is false).
         var mediaSequences: [UInt32] = []
         var closed = false
@@ -36,7 +38,11 @@ final class TestSocket: Sendable {
                     socket.state.withLock { $0.writer = outbound }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         switch message {
-                        case .text(let text): socket.state.withLock { $0.frames.append(.text(text)) }
+                        case .text(let text):
+                            socket.state.withLock {
+                                $0.frames.append(.text(text))
+                                $0.history.append(text)
+                            }
                         case .binary(let buffer):
                             let sequence = buffer.getInteger(at: buffer.readerIndex + 4, endianness: .big, as: UInt32.self) ?? 0
                             socket.state.withLock { s in
@@ -101,7 +107,17 @@ final class TestSocket: Sendable {
         }
     }
 
-    /// All text messages of a type received so far (not removed).
+    /// Every message of a type received since connecting, including those `next` has taken.
+    func received(_ type: String) -> [[String: Any]] {
+        state.withLock { s in
+            s.history.compactMap { text -> [String: Any]? in
+                guard let obj = try? JSON.object(text), obj["type"] as? String == type else { return nil }
+                return obj
+            }
+        }
+    }
+
+    /// Text messages of a type received and not yet taken by `next`.
     func all(_ type: String) -> [[String: Any]] {
         state.withLock { s in
             s.frames.compactMap { frame -> [String: Any]? in
