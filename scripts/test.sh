@@ -1,8 +1,14 @@
 #!/bin/sh
-# Builds everything the tests need, the `tirek` binary included (the process tests run it as a
-# subprocess from .build/debug/tirek), then runs the whole suite.
+# Installs what is missing and runs every test: the protocol schema check, the nginx TLS proxy check,
+# the browser tests, and the Swift test suite (unit, protocol vectors, real servers over real
+# WebSockets, the SIGKILL process test, which runs the `tirek` binary built here).
 set -e
 cd "$(dirname "$0")/.."
+sh scripts/install-deps.sh
 swift build --build-tests
 swift build --product tirek
+python3 -c "import jsonschema" 2>/dev/null || pip install -q jsonschema
+python3 Protocols/vectors/check_schema.py
+[ -x scripts/check-nginx-proxy.sh ] && sh scripts/check-nginx-proxy.sh
+[ -x scripts/browser-tests.sh ] && sh scripts/browser-tests.sh
 swift test --skip-build "$@"
