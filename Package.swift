@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "TirekAttendanceTests", dependencies: ["TirekAttendance"]),
         .testTarget(name: "TirekProtocolTests", dependencies: ["TirekProtocol"]),
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
+        .testTarget(name: "TirekStoreTests", dependencies: ["TirekStore"]),
         .testTarget(name: "TirekServerTests", dependencies: [
             "TirekServer",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
