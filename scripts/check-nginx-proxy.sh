@@ -15,7 +15,8 @@
 #
 # Prints "<n> passed, <m> failed" last; exits non-zero on any failure. The whole run is bounded
 # by `timeout` (CHECK_TIMEOUT seconds, default 600, most of it only for a slow apt).
-# Environment: TIREK_BIN (default: <repo>/.build/debug/tirek), KEEP_TMP=1 to keep the temp dir.
+# Environment: TIREK_BIN (default: <repo>/.build/debug/tirek), NGINX_CONF (default:
+# <repo>/Deploy/nginx/tirek.conf; to try a variant), KEEP_TMP=1 to keep the temp dir.
 set -euo pipefail
 
 if [ -z "${TIREK_CHECK_UNDER_TIMEOUT:-}" ]; then
@@ -25,7 +26,7 @@ fi
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TIREK_BIN="${TIREK_BIN:-$(dirname "$0")/../.build/debug/tirek}"
-CONF_SRC="$ROOT/Deploy/nginx/tirek.conf"
+CONF_SRC="${NGINX_CONF:-$ROOT/Deploy/nginx/tirek.conf}"
 PASSED=0
 FAILED=0
 TOTAL=3
@@ -40,11 +41,11 @@ fail() { FAILED=$((FAILED + 1)); printf 'FAIL  %s\n' "$*"; }
 
 # Stop a process we started, by PID: polite signal, bounded wait, then SIGKILL.
 stop_pid() {  # pid signal name
-    local pid="$1" sig="$2" name="$3" i
+    local pid="$1" sig="$2" name="$3"
     [ -n "$pid" ] || return 0
     kill -0 "$pid" 2>/dev/null || return 0
     kill "-$sig" "$pid" 2>/dev/null || true
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
         kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
         sleep 0.1
     done

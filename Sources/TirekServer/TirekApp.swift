@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOWebSocket
 import ServiceLifecycle
 import UnixSignals
 import TirekCore
@@ -56,7 +57,6 @@ public struct TirekApp: Sendable {
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: TirekRequestContext.self)
-        router.add(middleware: LogRequestsMiddleware(.debug))
         router.get("healthz") { _, _ -> Health in
             Health(status: "ok", lessonsLive: await rooms.all.count, serverTime: clock.now())
         }
@@ -67,18 +67,27 @@ public struct TirekApp: Sendable {
         let api = router.group("v1")
         let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock)
         api.ws("ws", shouldUpgrade: { [metrics, config] request, context in
-            do {
-                _ = try await admission.admit(request)
+            switch try await admission.admit(request) {
+            case .success:
                 await SendBufferLimiter.apply(config.socketSendBufferBytes, to: context.channel)
                 return .upgrade([:])
-            } catch {
+            case .failure(let refusal):
                 metrics.upgradesRefused.increment()
-                throw error
+                // A WebSocket client learns why from the close frame (see TokenError.closeCode);
+                // a plain GET gets the HTTP status and JSON reason.
+                if request.headers[.upgrade]?.lowercased() == "websocket" { return .upgrade([:]) }
+                throw refusal.httpError
             }
         }, onUpgrade: { [metrics, logger, clock, config] inbound, outbound, context in
             // Admission is checked again here: the upgrade handler does not receive shouldUpgrade's result.
-            guard let admitted = try? await admission.admit(context.request) else {
-                try await outbound.close(.policyViolation, reason: "not admitted")
+            let admitted: Admission.Admitted
+            switch try await admission.admit(context.request) {
+            case .success(let a):
+                admitted = a
+            case .failure(let refusal):
+                let reply = ServerEncoder().encode(ErrorReply(code: ErrorCode(rawValue: refusal.code), message: refusal.message))
+                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: reply)))
+                try await outbound.close(.init(codeNumber: Int(refusal.closeCode)), reason: refusal.code)
                 return
             }
             let connection = LiveConnection(id: LiveConnection.nextID(), claims: admitted.claims,

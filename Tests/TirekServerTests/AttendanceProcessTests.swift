@@ -55,20 +55,14 @@ import TirekCore
             process.waitUntilExit()
         }
 
+        var http: AdminHTTP { AdminHTTP(port: port, adminKey: AttendanceProcessTests.adminKey) }
+
         func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil) async throws -> (status: Int, body: String) {
-            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-                var headers: HTTPFields = [.authorization: "Bearer \(AttendanceProcessTests.adminKey)"]
-                if json != nil { headers[.contentType] = "application/json" }
-                let response = try await client.execute(.init(path, method: method, headers: headers,
-                                                               body: json.map { ByteBuffer(string: $0) }))
-                return (response.status.code, response.body.map { String(buffer: $0) } ?? "")
-            }
+            try await http.request(method, path, json: json)
         }
 
         func create(_ path: String, _ json: String) async throws -> [String: Any] {
-            let (status, body) = try await request(.post, path, json: json)
-            guard status == 201 else { throw TestFailure("POST \(path) gave \(status): \(body)") }
-            return try JSON.object(body)
+            try await http.create(path, json)
         }
     }
 

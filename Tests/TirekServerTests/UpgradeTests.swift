@@ -57,6 +57,27 @@ import TirekCore
         try await server.stop()
     }
 
+    /// Browsers cannot read the HTTP status of a refused upgrade, so a WebSocket client with a bad
+    /// token is told why in an `error` message and a 4401/4403 close frame, and joins nothing.
+    @Test func webSocketClientsLearnWhyFromTheCloseFrame() async throws {
+        let server = try await RunningServer.start()
+        let lesson = try await LessonFixture.make(on: server, classrooms: 1, students: 1)
+        let hub = try await TestSocket.connect(lesson.url(server, "t-hub"))
+        _ = try await hub.next("welcome")
+        for (query, code, close) in [("token=garbage", "token_malformed", 4401),
+                                     ("token=\(lesson.token("s1-0"))&lesson=OTHER", "token_wrong_lesson", 4403)] {
+            let socket = try await TestSocket.connect("\(server.wsBase)?\(query)")
+            let error = try await socket.next("error")
+            #expect(error["code"] as? String == code)
+            for _ in 0..<200 where !socket.isClosed { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(socket.closeCode == close)
+            #expect(socket.received("welcome").isEmpty)
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(hub.received("presence").isEmpty, "a refused client never joins")
+        try await server.stop()
+    }
+
     @Test func kickedParticipantIsDisconnectedAndRefused() async throws {
         let server = try await RunningServer.start()
         let lesson = try await LessonFixture.make(on: server, classrooms: 1, students: 1)
