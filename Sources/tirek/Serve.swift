@@ -39,6 +39,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
     var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
 
+    @Option(name: .customLong("public"), help: "Folder of the browser client; default: Public in the working directory or next to the executable (env TIREK_PUBLIC).")
+    var publicDirectory: String? = env["TIREK_PUBLIC"]
+
     @Flag(help: "Create demo schools and a demo lesson (if missing) and print its join links.")
     var demo = false
 
@@ -62,6 +65,7 @@ struct Serve: AsyncParsableCommand {
         config.heartbeatSeconds = heartbeat
         config.attendanceHeartbeatSeconds = attendanceHeartbeat
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        config.publicDirectory = publicDirectory
         let app = try await TirekApp.make(config: config)
         let demoLinks: [JoinLink]
         if demo {
