@@ -59,6 +59,16 @@ export function nameOf(state, id) {
   return id;
 }
 
+/** Who holds a floor, for people: a named student, a participant we can see, or "student · classroom". */
+export function speakerName(state, floor) {
+  const subject = floor.entry?.subject;
+  if (subject?.kind === "named") return subject.name;
+  const name = nameOf(state, floor.speaker);
+  if (name !== floor.speaker) return name;
+  const room = floor.entry?.classroom_id;
+  return room ? `${t("role.student")} · ${classroomName(state, room)}` : t("role.student");
+}
+
 export function classroomName(state, id) {
   return state.lesson?.classrooms?.find((c) => c.id === id)?.name ?? id ?? "";
 }
@@ -176,8 +186,8 @@ export function handsOwnerPanel(ctx) {
       : [h("li", { class: "empty" }, t("hands.empty"))]));
     dismissAll.disabled = q.length === 0;
     const floors = [...s.floors.values()];
-    floor.replaceChildren(...floors.map((f) => h("div", { class: "speaking" }, "🎤 ",
-      t("hands.speaking", { name: f.entry.subject.kind === "named" ? f.entry.subject.name : nameOf(s, f.speaker) }), " ",
+    floor.replaceChildren(...floors.map((f) => h("div", { class: "speaking" },
+      t("hands.speaking", { name: speakerName(s, f) }), " ",
       h("button", { class: "small", onclick: () => act(ctx.conn.send({ type: "floor.end" })) }, t("hands.takeBack")))));
   });
   return el;

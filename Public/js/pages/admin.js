@@ -220,8 +220,8 @@ async function attendanceTab(main) {
       h("section", { class: "panel" }, h("h2", {}, `${t("att.chart")} — ${id}`, h("span", { class: "muted", id: "attendance-final", dataset: { final: String(a.final) } }, a.final ? t("att.final") : t("att.provisional"))),
         statusChart([...bySchool.values()], t("att.chart")),
         h("div", { class: "controls" },
-          h("button", { id: "csv-students", onclick: () => download(`/v1/lessons/${encodeURIComponent(id)}/attendance.csv`, `attendance-${id}-students.csv`) }, "⬇ ", t("att.csvStudents")),
-          h("button", { id: "csv-classrooms", onclick: () => download(`/v1/lessons/${encodeURIComponent(id)}/attendance.csv?table=classrooms`, `attendance-${id}-classrooms.csv`) }, "⬇ ", t("att.csvClassrooms")))),
+          h("button", { id: "csv-students", onclick: () => download(`/v1/lessons/${encodeURIComponent(id)}/attendance.csv`, `attendance-${id}-students.csv`) }, t("att.csvStudents")),
+          h("button", { id: "csv-classrooms", onclick: () => download(`/v1/lessons/${encodeURIComponent(id)}/attendance.csv?table=classrooms`, `attendance-${id}-classrooms.csv`) }, t("att.csvClassrooms")))),
       h("section", { class: "panel" }, h("h2", {}, t("admin.classrooms")),
         table([t("att.classroom"), t("att.school"), t("att.lessonMin"), ...STATUSES.map((k) => t("att." + k)), t("classes.screen"), t("classes.drops")], a.classrooms.map((c) => h("tr", {},
           h("td", {}, c.classroom_name ?? c.classroom_id), h("td", {}, c.school_name ?? ""), h("td", {}, String(c.lesson_min)), ...STATUSES.map((k) => h("td", {}, String(c[k]))),
@@ -251,7 +251,7 @@ async function reportsTab(main) {
   }
   main.append(h("section", { class: "panel" }, h("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); show().catch((err) => toast(err.message)); } },
     h("label", {}, t("admin.from"), " ", from), h("label", {}, t("admin.to"), " ", to), h("button", { type: "submit", class: "primary" }, t("admin.show")),
-    h("button", { type: "button", onclick: () => download(`/v1/reports/schools?${q()}&format=csv`, `schools-${from.value}-${to.value}.csv`) }, "⬇ CSV"))), out);
+    h("button", { type: "button", onclick: () => download(`/v1/reports/schools?${q()}&format=csv`, `schools-${from.value}-${to.value}.csv`) }, "CSV"))), out);
   await show();
 }
 

@@ -2,7 +2,7 @@
 // to the speakers), phase and countdown, big hand-raise and chat overlays, audio-only and
 // low-bandwidth switches. Reconnects by itself; the picture returns at the next keyframe.
 import { t } from "../i18n.js";
-import { h, langSelect, fmtClock, nameOf, classroomName } from "../ui.js";
+import { h, langSelect, fmtClock, speakerName, classroomName } from "../ui.js";
 import { chatList } from "../store.js";
 
 export function mount(root, ctx) {
@@ -24,12 +24,12 @@ export function mount(root, ctx) {
     e.currentTarget.setAttribute("aria-pressed", String(m.prefs[key]));
     sendPrefs(ctx);
   } }, label);
-  const soundBtn = h("button", { id: "btn-sound", class: "primary", onclick: () => ctx.receiver.enableSound() }, "🔊 ", t("media.enableSound"));
+  const soundBtn = h("button", { id: "btn-sound", class: "primary", onclick: () => ctx.receiver.enableSound() }, t("media.enableSound"));
   ctx.receiver.onAudioState = (st) => { soundBtn.hidden = st === "running"; };
   soundBtn.hidden = ctx.receiver.soundOn;
   const bar = h("nav", { class: "ov-bar", "aria-label": t("media.title") },
     conn, soundBtn, toggle("audio_only", "btn-audio-only", t("media.audioOnly")), toggle("low_bandwidth", "btn-low-bw", t("media.lowBandwidth")),
-    h("button", { id: "btn-fullscreen", onclick: () => document.documentElement.requestFullscreen?.().catch(() => {}) }, "⛶ ", t("media.fullscreen")), langSelect());
+    h("button", { id: "btn-fullscreen", onclick: () => document.documentElement.requestFullscreen?.().catch(() => {}) }, t("media.fullscreen")), langSelect());
   const stage = h("main", { class: "stage", id: "stage" }, camera, screen, waiting,
     h("div", { class: "ov-top" }, phase, clock), floor, poll, chat, bar);
   root.append(stage);
@@ -45,7 +45,7 @@ export function mount(root, ctx) {
       stage.dataset.phaseIndex = snap.phase_index ?? "";
     }
     const floors = [...s.floors.values()];
-    floor.replaceChildren(...floors.map((f) => h("div", {}, "✋ ", t("hands.speaking", { name: f.entry.subject.kind === "named" ? f.entry.subject.name : nameOf(s, f.speaker) }))));
+    floor.replaceChildren(...floors.map((f) => h("div", {}, t("hands.speaking", { name: speakerName(s, f) }))));
     floor.hidden = floors.length === 0;
     const msgs = chatList(s).slice(-4);
     chat.replaceChildren(...msgs.map((msg) => h("li", {}, h("b", {}, msg.sender_name, ": "), msg.text)));
@@ -54,7 +54,7 @@ export function mount(root, ctx) {
     const closed = !open && [...s.polls.values()].filter((p) => p.results).sort((a, b) => (b.poll.closed_at ?? 0) - (a.poll.closed_at ?? 0))[0];
     const shown = open ?? closed;
     poll.hidden = !shown;
-    if (shown) poll.replaceChildren(h("div", { class: "q" }, "📊 ", shown.poll.question),
+    if (shown) poll.replaceChildren(h("div", { class: "q" }, shown.poll.question),
       shown.poll.options?.length ? h("ol", {}, shown.poll.options.map((o, i) => h("li", {}, o, shown.results ? ` — ${shown.results.overall.counts[i]}` : ""))) : null);
   });
   ctx.every(250, () => {

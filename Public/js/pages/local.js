@@ -74,5 +74,5 @@ function raiseForPanel(ctx) {
       const body = { type: "hand.raise", student_name: name.value.trim() };
       if (q.value.trim()) body.question = q.value.trim();
       act(ctx.conn.send(body).then(() => { name.value = ""; q.value = ""; }));
-    } }, name, q, h("button", { type: "submit" }, "✋ ", t("hands.raise"))), mine);
+    } }, name, q, h("button", { type: "submit" }, t("hands.raise"))), mine);
 }

@@ -21,7 +21,7 @@ function videoPanel(ctx) {
   const screen = h("canvas", { id: "screen-canvas", class: "screen", width: 800, height: 600, hidden: true });
   ctx.receiver.canvases = { camera, screen };
   const waiting = h("div", { class: "waiting" }, t("media.noPicture"));
-  const sound = h("button", { id: "btn-sound", onclick: () => ctx.receiver.enableSound() }, "🔊 ", t("media.enableSound"));
+  const sound = h("button", { id: "btn-sound", onclick: () => ctx.receiver.enableSound() }, t("media.enableSound"));
   ctx.receiver.onAudioState = (st) => { sound.hidden = st === "running"; };
   sound.hidden = ctx.receiver.soundOn;
   const box = h("section", { class: "panel video", "aria-label": t("media.title") }, h("div", { class: "screenbox" }, camera, screen, waiting), sound);
@@ -36,7 +36,7 @@ function videoPanel(ctx) {
 
 function handPanel(ctx) {
   const question = h("input", { id: "hand-question", type: "text", maxlength: 300, placeholder: t("hands.question"), "aria-label": t("hands.question") });
-  const raise = h("button", { id: "btn-raise", class: "primary big", onclick: () => act(ctx.conn.send({ type: "hand.raise", ...(question.value.trim() ? { question: question.value.trim() } : {}) })) }, "✋ ", t("hands.raise"));
+  const raise = h("button", { id: "btn-raise", class: "primary big", onclick: () => act(ctx.conn.send({ type: "hand.raise", ...(question.value.trim() ? { question: question.value.trim() } : {}) })) }, t("hands.raise"));
   const lower = h("button", { id: "btn-lower", class: "big", onclick: () => act(ctx.conn.send({ type: "hand.lower" })) }, t("hands.lower"));
   const pos = h("p", { class: "position", id: "hand-position", role: "status", "aria-live": "polite" });
   const floor = h("p", { class: "speaking", id: "floor-me" });
@@ -47,7 +47,7 @@ function handPanel(ctx) {
     pos.dataset.position = mine?.position ?? "";
     raise.hidden = !!mine; lower.hidden = !mine;
     const myFloor = [...s.floors.values()].find((f) => f.speaker === s.you?.id);
-    floor.textContent = myFloor ? `🎤 ${t("hands.floor")}` : "";
+    floor.textContent = myFloor ? t("hands.floor") : "";
     finish.hidden = !myFloor;
   });
   return h("section", { class: "panel", "aria-label": t("hands.title") }, h("h2", {}, t("hands.title")), question, raise, lower, pos, floor, finish);
