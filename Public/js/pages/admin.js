@@ -76,7 +76,10 @@ async function lessonPicker(onPick) {
 
 // --- Lessons: list, schedule, links ---
 async function lessonsTab(main) {
-  const [lessons, teachers, classrooms, guests] = await Promise.all([api("/v1/lessons"), api("/v1/teachers"), api("/v1/classrooms"), api("/v1/guests")]);
+  const [lessons, allTeachers, classrooms, guests, schools] = await Promise.all([api("/v1/lessons"), api("/v1/teachers"), api("/v1/classrooms"), api("/v1/guests"), api("/v1/schools")]);
+  // Hub schools' teachers first: they are the ones who teach lessons.
+  const hubSchools = new Set(schools.filter((x) => x.kind === "hub").map((x) => x.id));
+  const teachers = [...allTeachers].sort((a, b) => Number(hubSchools.has(b.school_id)) - Number(hubSchools.has(a.school_id)));
   const linksBox = h("section", { class: "panel links", id: "links" });
   async function showLinks(id) {
     const { links } = await api(`/v1/lessons/${encodeURIComponent(id)}/links`);
