@@ -9,6 +9,6 @@ swift build --build-tests
 swift build --product tirek
 python3 -c "import jsonschema" 2>/dev/null || pip install -q jsonschema
 python3 Protocols/vectors/check_schema.py
-[ -x scripts/check-nginx-proxy.sh ] && sh scripts/check-nginx-proxy.sh
-[ -x scripts/browser-tests.sh ] && sh scripts/browser-tests.sh
+bash scripts/check-nginx-proxy.sh
+bash scripts/browser-tests.sh
 swift test --skip-build "$@"

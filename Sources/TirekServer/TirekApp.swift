@@ -57,6 +57,7 @@ public struct TirekApp: Sendable {
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
     public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: TirekRequestContext.self)
+        if let publicRoot = StaticFiles<TirekRequestContext>.locate(config.publicDirectory) { router.add(middleware: StaticFiles(root: publicRoot)) }
         router.get("healthz") { _, _ -> Health in
             Health(status: "ok", lessonsLive: await rooms.all.count, serverTime: clock.now())
         }

@@ -39,10 +39,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
     var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
 
+    @Option(name: .customLong("public"), help: "Folder of the browser client; default: Public in the working directory or next to the executable (env TIREK_PUBLIC).")
+    var publicDirectory: String?
+
     @Flag(help: "Create demo schools and a demo lesson (if missing) and print its join links.")
     var demo = false
 
     func validate() throws {
+        // A malformed number in the environment must not silently become the default.
+        for name in ["TIREK_PORT", "TIREK_HEARTBEAT", "TIREK_ATTENDANCE_HEARTBEAT"] {
+            if let value = Self.env[name], Int64(value) == nil {
+                throw ValidationError("\(name)=\(value) is not a whole number")
+            }
+        }
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0–65535") }
         guard ["normal", "full"].contains(durability) else { throw ValidationError("durability must be normal or full") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
@@ -62,6 +71,7 @@ struct Serve: AsyncParsableCommand {
         config.heartbeatSeconds = heartbeat
         config.attendanceHeartbeatSeconds = attendanceHeartbeat
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        config.publicDirectory = publicDirectory ?? Self.env["TIREK_PUBLIC"]
         let app = try await TirekApp.make(config: config)
         let demoLinks: [JoinLink]
         if demo {
