@@ -41,10 +41,12 @@ let package = Package(
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CVpx", pkgConfig: "vpx", providers: [.apt(["libvpx-dev"])]),
         .target(name: "CCodecShim", dependencies: ["COpus", "CVpx"]),
+        // QR codes of join links, through libqrencode.
+        .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(name: "TirekMedia", dependencies: ["CCodecShim"]),
         // The server: HTTP API, WebSocket sessions, fan-out, tokens, metrics.
         .target(name: "TirekServer", dependencies: [
-            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance",
+            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "CQRencode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),

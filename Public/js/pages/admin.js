@@ -88,7 +88,15 @@ async function lessonsTab(main) {
         h("td", {}, l.participant.display_name), h("td", {}, t("role." + l.participant.role)), h("td", {}, l.participant.classroom_id ?? ""),
         h("td", { class: "url" }, h("a", { href: l.url, target: "_blank", rel: "noopener" }, l.url)),
         h("td", {}, new Date(l.expires * 1000).toLocaleString()),
-        h("td", {}, h("button", { class: "small", onclick: async (e) => { await navigator.clipboard?.writeText(l.url).catch(() => {}); e.target.textContent = t("admin.copied"); } }, t("admin.copy")))))));
+        h("td", {}, h("button", { class: "small", onclick: async (e) => { await navigator.clipboard?.writeText(l.url).catch(() => {}); e.target.textContent = t("admin.copied"); } }, t("admin.copy")),
+          " ", h("button", { class: "small", onclick: (e) => showQR(id, l.participant, e.target) }, t("admin.qr")))))));
+  }
+
+  // The server renders each join link as an SVG QR code (libqrencode), for printing or scanning.
+  async function showQR(id, participant, button) {
+    const r = await api(`/v1/lessons/${encodeURIComponent(id)}/links/${encodeURIComponent(participant.id)}/qr.svg`, { raw: true });
+    const img = h("img", { class: "qr", alt: `QR — ${participant.display_name}`, src: URL.createObjectURL(await r.blob()) });
+    button.replaceWith(img);
   }
   const f = {
     id: h("input", { id: "l-id", placeholder: "lesson-…" }), subject: h("input", { id: "l-subject", required: true }), topic: h("input", { id: "l-topic", required: true }),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import TirekCore
 import TirekStore
 
@@ -86,6 +87,18 @@ struct AdminRoutes: Sendable {
             let id = try context.parameters.require("id")
             guard let roster = try await store.roster(for: LessonID(id)) else { throw HTTPError(.notFound, message: "not_found: no lesson \(id)") }
             return LessonWithLinks(lesson: roster.lesson, links: links.links(for: roster, now: clock.now()))
+        }
+        group.get("lessons/:id/links/:participant/qr.svg") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            let who = ParticipantID(try context.parameters.require("participant"))
+            guard let roster = try await store.roster(for: LessonID(id)) else { throw HTTPError(.notFound, message: "not_found: no lesson \(id)") }
+            guard let participant = roster.participant(who) else {
+                throw HTTPError(.notFound, message: "not_found: \(who) is not on the roster of \(id)")
+            }
+            let link = links.link(for: participant, lesson: roster.lesson, now: clock.now())
+            let svg = try QRCode(link.url).svg()
+            return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: svg)))
         }
         group.get("lessons/:id/events") { request, context -> EventList in
             let id = LessonID(try context.parameters.require("id"))
