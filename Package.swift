@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "TirekMedia", dependencies: ["CCodecShim"]),
         // The server: HTTP API, WebSocket sessions, fan-out, tokens, metrics.
         .target(name: "TirekServer", dependencies: [
-            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance",
+            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "TirekMedia",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
@@ -55,7 +55,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tirek", dependencies: [
-            "TirekServer",
+            "TirekServer", "TirekMedia",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "TirekProtocolTests", dependencies: ["TirekProtocol"]),
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
         .testTarget(name: "TirekServerTests", dependencies: [
-            "TirekServer",
+            "TirekServer", "TirekMedia",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
