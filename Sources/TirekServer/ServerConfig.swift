@@ -31,6 +31,8 @@ public struct ServerConfig: Sendable {
     /// How often each open connection's keep-alive is written to the lesson log. After a crash,
     /// connections are closed at their last one, so this bounds the attendance time a crash loses.
     public var attendanceHeartbeatSeconds: Int64 = 30
+    /// Folder for lesson recordings (hub camera and screen as IVF, audio as Ogg Opus); nil: not recorded.
+    public var recordingsDirectory: String?
 
     public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
         self.adminKey = adminKey
