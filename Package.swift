@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "TirekMedia", dependencies: ["CCodecShim"]),
         // The server: HTTP API, WebSocket sessions, fan-out, tokens, metrics.
         .target(name: "TirekServer", dependencies: [
-            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "CQRencode",
+            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "TirekMedia", "CQRencode",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "Logging", package: "swift-log"),
@@ -57,7 +57,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tirek", dependencies: [
-            "TirekServer",
+            "TirekServer", "TirekMedia",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
         .testTarget(name: "TirekStoreTests", dependencies: ["TirekStore"]),
         .testTarget(name: "TirekServerTests", dependencies: [
-            "TirekServer",
+            "TirekServer", "TirekMedia",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -34,6 +34,8 @@ public struct ServerConfig: Sendable {
     /// Folder of the browser client (`Public/`). Nil: `Public` in the working directory, or next to
     /// the executable or one of its parent folders; when none exists no pages are served.
     public var publicDirectory: String?
+    /// Folder for lesson recordings (hub camera and screen as IVF, audio as Ogg Opus); nil: not recorded.
+    public var recordingsDirectory: String?
 
     public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
         self.adminKey = adminKey

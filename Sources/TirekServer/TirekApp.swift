@@ -51,7 +51,8 @@ public struct TirekApp: Sendable {
                              settings: RoomSettings(heartbeat: .seconds(config.heartbeatSeconds),
                                                     lobby: .minutes(config.lobbyMinutes),
                                                     hubDropGrace: .seconds(config.hubDropGraceSeconds),
-                                                    attendanceHeartbeat: .seconds(config.attendanceHeartbeatSeconds)))
+                                                    attendanceHeartbeat: .seconds(config.attendanceHeartbeatSeconds),
+                                                    recordingsDirectory: config.recordingsDirectory))
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
@@ -104,6 +105,7 @@ public struct TirekApp: Sendable {
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))
         AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)
         AttendanceRoutes(reports: AttendanceReports(store: store, rooms: rooms), clock: clock).register(on: admin)
+        RecordingRoutes(store: store, rooms: rooms, root: config.recordingsDirectory).register(on: admin)
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: WireLimits.maxFrameBytes,
                                                     autoPing: .enabled(timePeriod: .seconds(config.heartbeatSeconds)))
@@ -135,6 +137,8 @@ public struct TirekApp: Sendable {
         for room in await rooms.all {
             await room.close(reason: reason, reconnectAfterMs: 2000)
         }
+        // Recordings are finished (IVF frame counts, the last Ogg page) before the process exits.
+        for room in await rooms.all { await room.fanout.recorder?.finish() }
     }
 
     /// Number of open WebSocket connections over all live lessons.

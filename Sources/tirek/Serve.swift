@@ -36,6 +36,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between attendance keep-alives written per connection; a crash loses at most this much (env TIREK_ATTENDANCE_HEARTBEAT).")
     var attendanceHeartbeat: Int64 = Int64(env["TIREK_ATTENDANCE_HEARTBEAT"] ?? "") ?? 30
 
+    @Option(help: "Folder for lesson recordings (IVF + Ogg Opus per lesson); off when absent (env TIREK_RECORDINGS).")
+    var recordings: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
     var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
 
@@ -70,6 +73,7 @@ struct Serve: AsyncParsableCommand {
         config.tokenSecret = tokenSecret
         config.heartbeatSeconds = heartbeat
         config.attendanceHeartbeatSeconds = attendanceHeartbeat
+        config.recordingsDirectory = (recordings ?? Self.env["TIREK_RECORDINGS"]).flatMap { $0.isEmpty ? nil : $0 }
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         config.publicDirectory = publicDirectory ?? Self.env["TIREK_PUBLIC"]
         let app = try await TirekApp.make(config: config)

@@ -12,6 +12,8 @@ struct RoomSettings: Sendable {
     var hubDropGrace: Millis = .seconds(60)
     /// How often an open connection's keep-alive is written to the log for attendance.
     var attendanceHeartbeat: Millis = .seconds(30)
+    /// Where lesson recordings go; nil: lessons are not recorded.
+    var recordingsDirectory: String?
 }
 
 /// One live lesson: its connections, presence, the phase engine, and the rules that decide who
@@ -59,7 +61,9 @@ actor LessonRoom {
         self.settings = settings
         engine = LessonEngine(config: try LessonConfig(record: roster.lesson, lobbyOpensBefore: settings.lobby,
                                                        hubDropGrace: settings.hubDropGrace))
-        fanout = MediaFanout(metrics: metrics)
+        fanout = MediaFanout(metrics: metrics, recorder: settings.recordingsDirectory.map {
+            LessonRecorder(root: $0, lessonID: roster.lesson.id, logger: logger)
+        })
         for track in [MediaTrack.audio, .camera, .screen] {
             fanout.setPublisher(roster.hubTeacher.id, for: track)
         }
@@ -107,6 +111,7 @@ actor LessonRoom {
         _ = try await apply(.tick(at: now))
         startAttendanceHeartbeats()
         try await restoreInteraction()
+        if engine.status == .ended { fanout.recorder?.stop() }
     }
 
     var connectionCount: Int { connections.count }
@@ -303,6 +308,8 @@ actor LessonRoom {
         }
         broadcast(encoder.encode(LessonStateMessage(state: engine.snapshot(at: now))), except: except) { _ in true }
         engineStepped()
+        // The recording ends with the lesson (its files are finished in the background).
+        if engine.status == .ended { fanout.recorder?.stop() }
     }
 
     /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick.
@@ -344,6 +351,7 @@ actor LessonRoom {
         timer?.cancel()
         attendance.heartbeats?.cancel()
         stopInteractionTimers()
+        fanout.recorder?.stop()
         let message = encoder.encode(ServerClosing(reason: reason, reconnectAfterMs: reconnectAfterMs))
         for connection in connections.values {
             connection.outbound.sendControl(message)

@@ -35,9 +35,12 @@ final class MediaFanout: Sendable {
 
     private let state = Mutex(State())
     private let metrics: ServerMetrics
+    /// Writes the lesson's hub tracks to disk, when recording is configured.
+    let recorder: LessonRecorder?
 
-    init(metrics: ServerMetrics) {
+    init(metrics: ServerMetrics, recorder: LessonRecorder? = nil) {
         self.metrics = metrics
+        self.recorder = recorder
     }
 
     /// Who may publish each track now (decided by the lesson rules).
@@ -90,6 +93,7 @@ final class MediaFanout: Sendable {
         } catch {
             return .forbidden("you do not hold the \(header.track) track now")
         }
+        recorder?.record(frame, header: header)
         var queued = 0, dropped = 0
         var waiting: Set<MediaTrack> = []
         for connection in subscribers where connection.participant.id != sender {
