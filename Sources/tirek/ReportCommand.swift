@@ -58,9 +58,7 @@ struct ReportCommand: AsyncParsableCommand {
             switch format {
             case .csv: FileHandle.standardOutput.write(Data(report.schoolsCSV().utf8))
             case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                FileHandle.standardOutput.write(try encoder.encode(report) + Data("\n".utf8))
+                FileHandle.standardOutput.write(try report.jsonData() + Data("\n".utf8))
             }
         }
     }

@@ -40,9 +40,7 @@ struct AttendanceRoutes: Sendable {
             if query.get("format") == "csv" {
                 return Self.response(Data(report.schoolsCSV().utf8), contentType: "text/csv; charset=utf-8; header=present")
             }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            return Self.response(try encoder.encode(report), contentType: "application/json; charset=utf-8")
+            return Self.response(try report.jsonData(), contentType: "application/json; charset=utf-8")
         }
     }
 
