@@ -25,10 +25,8 @@ public struct ServerEncoder: Sendable {
     }
 
     public func encode<M: ServerMessage>(_ message: M, id: String? = nil) -> ByteBuffer {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            let data = try encoder.encode(Framed(message: message, id: id))
+            let data = try JSONEncoder.sorted.encode(Framed(message: message, id: id))
             return ByteBuffer(bytes: data)
         } catch {
             // Encoding our own value types cannot fail unless a Double is NaN/inf; never crash.
@@ -116,5 +114,15 @@ public struct PresenceEvent: ServerMessage {
         self.participant = participant
         self.at = at
         self.connections = connections
+    }
+}
+
+extension JSONEncoder {
+    /// Tirek's one JSON encoding for wire messages, log bodies, stored documents and token claims:
+    /// keys sorted (stable bytes for the same value), slashes unescaped.
+    public static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
     }
 }

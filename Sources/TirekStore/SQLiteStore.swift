@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TirekCore
+import TirekProtocol
 
 /// The embedded default store: one SQLite file in WAL mode, through GRDB.
 ///
@@ -167,13 +168,5 @@ public final class SQLiteStore: TirekStore {
             try Bool.fetchOne(db, sql: "SELECT 1 FROM revoked_participant WHERE lesson_id = ? AND participant_id = ?",
                               arguments: [lesson.rawValue, participant.rawValue]) ?? false
         }
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        return e
     }
 }

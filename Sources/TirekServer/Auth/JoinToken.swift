@@ -1,6 +1,7 @@
 @preconcurrency import Crypto
 import Foundation
 import TirekCore
+import TirekProtocol
 
 /// The claims of a join token: one lesson, one participant, one role, until `expires`.
 public struct JoinClaims: Codable, Equatable, Sendable {
@@ -134,13 +135,5 @@ enum Base64URL {
         var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while s.count % 4 != 0 { s += "=" }
         return Data(base64Encoded: s)
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
     }
 }
