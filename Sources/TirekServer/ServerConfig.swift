@@ -37,6 +37,25 @@ public struct ServerConfig: Sendable {
     /// Folder for lesson recordings (hub camera and screen as IVF, audio as Ogg Opus); nil: not recorded.
     public var recordingsDirectory: String?
 
+    /// Native TLS (HTTPS and WSS without a proxy): PEM certificate chain and private key files.
+    /// Nil: plain HTTP, for running behind the nginx TLS proxy in `Deploy/`.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Web origins, besides this server's own, whose pages may open WebSockets (`*`: any).
+    public var allowedOrigins: [String] = []
+    /// How fast joins are admitted (reconnect storms are spread with `retry_after_ms` hints).
+    public var joinLimits = JoinLimits()
+
+    public struct JoinLimits: Sendable {
+        /// Joins admitted at once across the server, then `perSecond`.
+        public var burst: Double = 400
+        public var perSecond: Double = 200
+        /// Joins one participant may make at once, then one per `participantEverySeconds`.
+        public var participantBurst: Double = 10
+        public var participantEverySeconds: Double = 3
+        public init() {}
+    }
+
     public init(adminKey: String, publicURL: String? = nil, host: String = "127.0.0.1", port: Int = 8080) {
         self.adminKey = adminKey
         self.host = host

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -18,11 +20,14 @@ public struct TirekApp: Sendable {
     public let signer: TokenSigner
     public let links: LinkIssuer
     let rooms: RoomRegistry
+    /// Native TLS, when configured (see `NativeTLS`).
+    let tls: TLSConfiguration?
     let clock: any ServerClock
     let logger: Logger
 
     /// Opens the store named in `config` (or uses `store`) and prepares the signing key.
     public static func make(config: ServerConfig, store: (any TirekStore)? = nil, clock: any ServerClock = SystemClock()) async throws -> TirekApp {
+        let tls = try NativeTLS.configuration(certificate: config.tlsCertificatePath, key: config.tlsKeyPath)
         let store = try store ?? SQLiteStore(path: config.databasePath,
                                             durability: SQLiteStore.Durability(rawValue: config.durability) ?? .normal)
         let secret: String
@@ -34,11 +39,12 @@ public struct TirekApp: Sendable {
             secret = TokenSigner.generateSecret()
             try await store.setSetting("token_secret", secret)
         }
-        return TirekApp(config: config, store: store, clock: clock, secret: secret)
+        return TirekApp(config: config, store: store, clock: clock, secret: secret, tls: tls)
     }
 
-    init(config: ServerConfig, store: any TirekStore, clock: any ServerClock, secret: String) {
+    init(config: ServerConfig, store: any TirekStore, clock: any ServerClock, secret: String, tls: TLSConfiguration? = nil) {
         self.config = config
+        self.tls = tls
         self.store = store
         self.clock = clock
         var logger = Logger(label: "tirek")
@@ -56,7 +62,7 @@ public struct TirekApp: Sendable {
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).
-    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let router = Router(context: TirekRequestContext.self)
         if let publicRoot = StaticFiles<TirekRequestContext>.locate(config.publicDirectory) { router.add(middleware: StaticFiles(root: publicRoot)) }
         router.get("healthz") { _, _ -> Health in
@@ -67,15 +73,17 @@ public struct TirekApp: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         let api = router.group("v1")
-        let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock)
+        let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock,
+                                  origins: OriginPolicy(publicURL: config.publicURL, allowed: config.allowedOrigins),
+                                  pacer: JoinGate(limits: config.joinLimits))
         api.ws("ws", shouldUpgrade: { [metrics, config] request, context in
-            switch try await admission.admit(request) {
+            switch try await admission.admit(request, pace: false) {
             case .success:
                 await SendBufferLimiter.apply(config.socketSendBufferBytes, to: context.channel)
                 return .upgrade([:])
             case .failure(let refusal):
                 metrics.upgradesRefused.increment()
-                // A WebSocket client learns why from the close frame (see TokenError.closeCode);
+                // A WebSocket client learns why from the close frame (see AdmissionRefusal.closeCode);
                 // a plain GET gets the HTTP status and JSON reason.
                 if request.headers[.upgrade]?.lowercased() == "websocket" { return .upgrade([:]) }
                 throw refusal.httpError
@@ -83,11 +91,13 @@ public struct TirekApp: Sendable {
         }, onUpgrade: { [metrics, logger, clock, config] inbound, outbound, context in
             // Admission is checked again here: the upgrade handler does not receive shouldUpgrade's result.
             let admitted: Admission.Admitted
-            switch try await admission.admit(context.request) {
+            switch try await admission.admit(context.request, pace: true) {
             case .success(let a):
                 admitted = a
             case .failure(let refusal):
-                let reply = ServerEncoder().encode(ErrorReply(code: ErrorCode(rawValue: refusal.code), message: refusal.message))
+                if case .joinRateLimited = refusal { metrics.upgradesRefused.increment() }
+                let reply = ServerEncoder().encode(ErrorReply(code: ErrorCode(rawValue: refusal.code), message: refusal.message,
+                                                              retryAfterMs: refusal.retryAfterMs))
                 try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: reply)))
                 try await outbound.close(.init(codeNumber: Int(refusal.closeCode)), reason: refusal.code)
                 return
@@ -109,9 +119,10 @@ public struct TirekApp: Sendable {
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: WireLimits.maxFrameBytes,
                                                     autoPing: .enabled(timePeriod: .seconds(config.heartbeatSeconds)))
+        let http: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: wsConfig))
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: wsConfig)),
+            server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tirek"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -125,9 +136,9 @@ public struct TirekApp: Sendable {
     }
 
     /// The service group `run` uses; tests call `triggerGracefulShutdown()` on it.
-    public func serviceGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> ServiceGroup {
+    public func serviceGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
         ServiceGroup(configuration: .init(
-            services: [.init(service: application(onRunning: onRunning)), .init(service: ClosingService(app: self))],
+            services: [.init(service: try application(onRunning: onRunning)), .init(service: ClosingService(app: self))],
             gracefulShutdownSignals: signals,
             logger: logger))
     }

@@ -45,6 +45,21 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("public"), help: "Folder of the browser client; default: Public in the working directory or next to the executable (env TIREK_PUBLIC).")
     var publicDirectory: String?
 
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain for native TLS (https/wss without a proxy) (env TIREK_TLS_CERT).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for native TLS (env TIREK_TLS_KEY).")
+    var tlsKey: String?
+
+    @Option(name: .customLong("allowed-origin"), help: "A web origin, besides the public URL's, whose pages may open WebSockets; repeatable; * for any (env TIREK_ALLOWED_ORIGINS, comma-separated).")
+    var allowedOrigins: [String] = []
+
+    @Option(help: "Joins admitted per second across the server; more wait for their retry_after_ms hint (env TIREK_JOIN_RATE).")
+    var joinRate: Double = Double(env["TIREK_JOIN_RATE"] ?? "") ?? 200
+
+    @Option(help: "Joins admitted at once before pacing starts (env TIREK_JOIN_BURST).")
+    var joinBurst: Double = Double(env["TIREK_JOIN_BURST"] ?? "") ?? 400
+
     @Flag(help: "Create demo schools and a demo lesson (if missing) and print its join links.")
     var demo = false
 
@@ -58,6 +73,10 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0–65535") }
         guard ["normal", "full"].contains(durability) else { throw ValidationError("durability must be normal or full") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+        for name in ["TIREK_JOIN_RATE", "TIREK_JOIN_BURST"] {
+            if let value = Self.env[name], Double(value) == nil { throw ValidationError("\(name)=\(value) is not a number") }
+        }
+        guard joinRate > 0, joinBurst >= 1 else { throw ValidationError("join rate must be above 0 and join burst at least 1") }
         guard heartbeat >= 1 else { throw ValidationError("heartbeat must be at least 1 second") }
         guard attendanceHeartbeat >= 1 else { throw ValidationError("attendance heartbeat must be at least 1 second") }
     }
@@ -66,8 +85,17 @@ struct Serve: AsyncParsableCommand {
         let givenKey = adminKey ?? Self.env["TIREK_ADMIN_KEY"]
         let key = givenKey ?? TokenSigner.generateSecret()
         let tokenSecret = tokenSecret ?? Self.env["TIREK_TOKEN_SECRET"]
-        let publicURL = publicURL ?? Self.env["TIREK_PUBLIC_URL"]
+        let tlsCertificate = tlsCertificate ?? Self.env["TIREK_TLS_CERT"]
+        let scheme = tlsCertificate == nil ? "http" : "https"
+        let publicURL = publicURL ?? Self.env["TIREK_PUBLIC_URL"] ?? "\(scheme)://\(host):\(port)"
         var config = ServerConfig(adminKey: key, publicURL: publicURL, host: host, port: port)
+        config.tlsCertificatePath = tlsCertificate
+        config.tlsKeyPath = tlsKey ?? Self.env["TIREK_TLS_KEY"]
+        config.allowedOrigins = allowedOrigins.isEmpty
+            ? (Self.env["TIREK_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map(String.init)
+            : allowedOrigins
+        config.joinLimits.perSecond = joinRate
+        config.joinLimits.burst = joinBurst
         config.databasePath = store.db
         config.durability = durability
         config.tokenSecret = tokenSecret
@@ -85,7 +113,7 @@ struct Serve: AsyncParsableCommand {
             demoLinks = []
         }
         try await app.run { boundPort in
-            var out = "Tirek listening on http://\(host):\(boundPort) (database \(store.db))\n"
+            var out = "Tirek listening on \(scheme)://\(host):\(boundPort) (database \(store.db))\n"
             if givenKey == nil { out += "Admin key (generated for this run): \(key)\n" }
             if !demoLinks.isEmpty {
                 out += "\nDemo lesson \"\(DemoSeed.lessonID)\" — join links:\n"

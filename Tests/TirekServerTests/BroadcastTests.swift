@@ -24,7 +24,7 @@ import TirekProtocol
         }
         for socket in sockets { _ = try await socket.next("welcome") }
         // The stalled school: upgrades, then never reads a byte (a second connection of one student).
-        let stalled = try RawWebSocket(port: server.port, path: "/v1/ws?token=\(lesson.token("s1-0"))", receiveBuffer: 4096)
+        let stalled = try await RawWebSocket.connect(port: server.port, path: "/v1/ws?token=\(lesson.token("s1-0"))", receiveBuffer: 4096)
 
         let hub = try await TestSocket.connect(lesson.url(server, "t-hub"))
         _ = try await hub.next("welcome")

@@ -68,7 +68,7 @@ import TirekCore
         _ = try await hub.next("welcome")
         for (query, code, close) in [("token=garbage", "token_malformed", 4401),
                                      ("token=\(lesson.token("s1-0"))&lesson=OTHER", "token_wrong_lesson", 4403)] {
-            let frames = try RawWebSocket(port: server.port, path: "/v1/ws?\(query)").framesUntilClose()
+            let frames = try await RawWebSocket.connect(port: server.port, path: "/v1/ws?\(query)").framesUntilClose()
             #expect(frames.map(\.opcode) == [1, 8], "an error, then the close")
             let error = try JSON.object(frames.first?.text ?? "")
             #expect(error["type"] as? String == "error")

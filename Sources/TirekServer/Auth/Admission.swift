@@ -9,14 +9,35 @@ struct Admission: Sendable {
     let store: any TirekStore
     let rooms: RoomRegistry
     let clock: any WallClock
+    let origins: OriginPolicy
+    let pacer: JoinGate
 
     struct Admitted: Sendable {
         let claims: JoinClaims
         let room: LessonRoom
     }
 
-    /// Admits the request or says why not. Store failures propagate as they are.
-    func admit(_ request: Request) async throws -> Result<Admitted, TokenError> {
+    /// Admits the request or says why not. Store failures propagate as they are. With `pace`, an
+    /// admitted join also takes its turn in the `JoinPacer` (once per connection: the upgrade
+    /// handler paces, the pre-upgrade check does not).
+    func admit(_ request: Request, pace: Bool) async throws -> Result<Admitted, AdmissionRefusal> {
+        guard origins.admits(origin: request.headers[.origin], host: request.head.authority) else {
+            return .failure(.originNotAllowed)
+        }
+        switch try await admitToken(request) {
+        case .failure(let e):
+            return .failure(.token(e))
+        case .success(let admitted):
+            guard pace else { return .success(admitted) }
+            switch pacer.decide(lesson: admitted.claims.lessonID, participant: admitted.claims.participantID) {
+            case .admit: return .success(admitted)
+            case .busy(let ms): return .failure(.joinRateLimited(retryAfterMs: ms, participant: false))
+            case .tooOften(let ms): return .failure(.joinRateLimited(retryAfterMs: ms, participant: true))
+            }
+        }
+    }
+
+    private func admitToken(_ request: Request) async throws -> Result<Admitted, TokenError> {
         guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return .failure(.missing) }
         let claims: JoinClaims
         do {
@@ -34,16 +55,4 @@ struct Admission: Sendable {
         }
         return .success(Admitted(claims: claims, room: room))
     }
-}
-
-extension TokenError {
-    /// The HTTP reply for a plain request (no `Upgrade` header).
-    var httpError: HTTPError {
-        HTTPError(HTTPResponse.Status(code: httpStatus), message: "\(code): \(message)")
-    }
-
-    /// The WebSocket close code for an upgrade request: 4401 for a token that is not valid,
-    /// 4403 for a valid token that may not enter. Browsers cannot read the HTTP status of a refused
-    /// upgrade, so such requests are upgraded and closed at once with this code and the reason.
-    var closeCode: UInt16 { httpStatus == 401 ? 4401 : 4403 }
 }

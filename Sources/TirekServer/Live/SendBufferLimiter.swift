@@ -4,7 +4,7 @@ import NIOCore
 
 /// The request context of Tirek's router: Hummingbird's WebSocket context plus the connection's
 /// channel, so the upgrade can tune the socket.
-public struct TirekRequestContext: RequestContext, WebSocketRequestContext {
+public struct TirekRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<Self>
     let channel: any Channel
@@ -14,6 +14,8 @@ public struct TirekRequestContext: RequestContext, WebSocketRequestContext {
         webSocket = .init()
         channel = source.channel
     }
+
+    public var remoteAddress: SocketAddress? { channel.remoteAddress }
 }
 
 /// Caps the kernel send buffer of an upgraded connection. Left alone, Linux lets a non-reading peer

@@ -40,7 +40,7 @@ final class RunningServer: Sendable {
         configure(&config)
         let app = try await TirekApp.make(config: config, clock: clock)
         let (ports, portsContinuation) = AsyncStream<Int>.makeStream()
-        let group = app.serviceGroup(signals: []) { port in portsContinuation.yield(port) }
+        let group = try app.serviceGroup(signals: []) { port in portsContinuation.yield(port) }
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestFailure("server did not start") }
