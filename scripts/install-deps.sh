@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Tirek builds against, if any is missing. Run as root.
 set -e
-PACKAGES="libsqlite3-dev libopus-dev libvpx-dev libqrencode-dev libssl-dev pkg-config"
+PACKAGES="libsqlite3-dev libopus-dev libvpx-dev libqrencode-dev libssl-dev openssl pkg-config"
 missing=""
 for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWSClient
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 
@@ -28,13 +29,16 @@ final class TestSocket: Sendable {
     private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
 
     /// Connects and waits for the upgrade; throws if it is refused.
-    static func connect(_ url: String, keepMedia: Bool = true, timeout: Duration = .seconds(10)) async throws -> TestSocket {
+    /// With `tls`, the server name sent is `localhost` (NIOSSL cannot send an IP address).
+    static func connect(_ url: String, keepMedia: Bool = true, tls: TLSConfiguration? = nil,
+                        timeout: Duration = .seconds(10)) async throws -> TestSocket {
         let socket = TestSocket()
         var logger = Logger(label: "test-socket")
         logger.logLevel = .critical
         let t = Task {
             do {
-                let close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, outbound, _ in
+                let close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20, sniHostname: tls == nil ? nil : "localhost"),
+                                                             tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
                     socket.state.withLock { $0.writer = outbound }
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         switch message {
