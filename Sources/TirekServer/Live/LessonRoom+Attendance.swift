@@ -13,6 +13,10 @@ struct RoomAttendance: Sendable {
     var lastAlive: [ConnectionID: Instant] = [:]
     /// The periodic keep-alive writer (one per room).
     var heartbeats: Task<Void, Never>?
+    /// When `attendance.live` was last broadcast (monotonic), and the lesson instant of the newest
+    /// change not yet shown, if a trailing broadcast is scheduled (see `attendanceLiveChanged`).
+    var liveSentAt: ContinuousClock.Instant?
+    var livePendingAt: Instant?
 }
 
 /// Attendance in the live room. Nothing here decides on its own: every fact reaches the ledger
@@ -42,7 +46,7 @@ extension LessonRoom {
                 changed = true
             }
         }
-        if changed { broadcastAttendanceLive(now: clock.now()) }
+        if changed { attendanceLiveChanged(at: clock.now()) }
     }
 
     /// Appends attendance entries and applies them once stored.
@@ -218,6 +222,36 @@ extension LessonRoom {
     func sendAttendanceLive(to connection: LiveConnection, now: Instant) {
         guard Self.seesAttendance(connection.participant.role) else { return }
         send(encoder.encode(attendanceLive(for: connection.participant, now: now)), to: connection)
+    }
+
+    /// At most one `attendance.live` broadcast per `liveInterval`: the first change is shown at
+    /// once, later ones within the interval in one trailing broadcast as of the newest change. A
+    /// reconnect storm of n students then costs a few broadcasts a second, not n views of n rows.
+    static var liveInterval: Duration { .milliseconds(250) }
+
+    func attendanceLiveChanged(at now: Instant) {
+        if attendance.livePendingAt != nil {
+            attendance.livePendingAt = now
+            return
+        }
+        let sentAt = ContinuousClock.now
+        if let last = attendance.liveSentAt, sentAt - last < Self.liveInterval {
+            attendance.livePendingAt = now
+            Task { [weak self] in
+                try? await Task.sleep(until: last + Self.liveInterval)
+                await self?.flushAttendanceLive()
+            }
+            return
+        }
+        attendance.liveSentAt = sentAt
+        broadcastAttendanceLive(now: now)
+    }
+
+    private func flushAttendanceLive() {
+        guard let at = attendance.livePendingAt else { return }
+        attendance.livePendingAt = nil
+        attendance.liveSentAt = ContinuousClock.now
+        broadcastAttendanceLive(now: at)
     }
 
     /// Sends the live view to every connection whose role sees it; encoded once per distinct view.
