@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TirekCore
+import TirekPostgres
 import TirekServer
 import TirekStore
 
@@ -15,8 +16,34 @@ struct Tirek: AsyncParsableCommand {
 
 /// Options shared by commands that open the database directly.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (env TIREK_DB).")
-    var db: String = ProcessInfo.processInfo.environment["TIREK_DB"] ?? "tirek.sqlite"
+    private static let env = ProcessInfo.processInfo.environment
 
-    func open() throws -> SQLiteStore { try SQLiteStore(path: db) }
+    @Option(name: .long, help: ArgumentHelp(
+        "SQLite database file, or a postgres:// URL for PostgreSQL (env TIREK_DB, else TIREK_POSTGRES_URL).",
+        discussion: "postgres://user:password@host:5432/database?sslmode=prefer&schema=tirek"))
+    var db: String = env["TIREK_DB"] ?? env["TIREK_POSTGRES_URL"] ?? "tirek.sqlite"
+
+    var isPostgres: Bool { PostgresURL.isPostgresURL(db) }
+
+    /// The database for messages: the URL without its password, or the file path.
+    var displayName: String { isPostgres ? PostgresURL.redact(db) : db }
+
+    func validate() throws {
+        if isPostgres {
+            do { _ = try PostgresURL(db) } catch { throw ValidationError("--db: \(error)") }
+        }
+    }
+
+    /// Opens the store; `durability` applies to SQLite only.
+    func open(durability: SQLiteStore.Durability = .normal, logger: Logger? = nil) async throws -> any TirekStore {
+        if isPostgres {
+            return try await PostgresStore.connect(PostgresURL(db), logger: logger)
+        }
+        return try SQLiteStore(path: db, durability: durability)
+    }
+
+    /// Ends what the store runs in the background (the PostgreSQL connection pool).
+    static func close(_ store: any TirekStore) async {
+        if let postgres = store as? PostgresStore { await postgres.shutdown() }
+    }
 }
