@@ -40,6 +40,8 @@ start() {
     install_server
     bin=$(bindir)
     dir=$(mktemp -d "${TMPDIR:-/tmp}/tirek-pg.XXXXXX")
+    # A start that fails half-way leaves no server or folder behind.
+    trap '[ -n "$started" ] || stop "$dir"' EXIT
     chmod 755 "$dir"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
     password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
@@ -55,6 +57,7 @@ start() {
     done
     as_owner "$bin/psql" -q -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 \
         -c "CREATE ROLE tirek LOGIN PASSWORD '$password'" -c "CREATE DATABASE tirek OWNER tirek" >&2
+    started=1
     log "running in $dir on 127.0.0.1:$port"
     echo "export TIREK_TEST_POSTGRES_URL=postgres://tirek:$password@127.0.0.1:$port/tirek"
     echo "export TIREK_TEST_POSTGRES_DIR=$dir"

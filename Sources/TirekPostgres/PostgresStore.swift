@@ -22,20 +22,45 @@ public final class PostgresStore: TirekStore {
     private let runTask: Task<Void, Never>
     private let logger: Logger
 
-    /// Connects, creates or upgrades the schema, and returns the store; throws `StoreError.unavailable`
-    /// when the server cannot be reached within `timeout`.
+    /// Connects, creates or upgrades the schema, and returns the store. Throws `StoreError.unavailable`
+    /// with the cause (refused, authentication, unknown database) when the server cannot be used;
+    /// the schema is migrated on a connection of its own, so those errors come at once, not after a
+    /// pool's retries.
     public static func connect(_ url: PostgresURL, timeout: Duration = .seconds(10), maximumConnections: Int = 20,
                                logger: Logger? = nil) async throws -> PostgresStore {
         let store = PostgresStore(url: url, timeout: timeout, maximumConnections: maximumConnections, logger: logger)
         do {
-            try await store.withConnection("migrating \(url)") { [logger = store.logger] db in
-                try await PostgresSchema.migrate(db, schema: url.schema, logger: logger)
-            }
+            try await store.migrate()
         } catch {
             await store.shutdown()
             throw error
         }
         return store
+    }
+
+    private func migrate() async throws {
+        var config = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username,
+                                                      password: url.password, database: url.database, tls: .disable)
+        do {
+            switch url.tls {
+            case .disable: break
+            case .prefer: config.tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: config.tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            config.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+                                                          + timeout.components.attoseconds / 1_000_000_000)
+            config.options.additionalStartupParameters = url.schema.map { [("search_path", $0)] } ?? []
+            let connection = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
+            do {
+                try await PostgresSchema.migrate(connection, schema: url.schema, logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+        } catch {
+            throw PostgresErrors.map(error, "opening \(url)")
+        }
     }
 
     private init(url: PostgresURL, timeout: Duration, maximumConnections: Int, logger: Logger?) {
@@ -50,9 +75,7 @@ public final class PostgresStore: TirekStore {
                                                   password: url.password, database: url.database, tls: Self.tls(url.tls))
         config.options.maximumConnections = maximumConnections
         config.options.connectTimeout = timeout
-        if let schema = url.schema {
-            config.options.additionalStartupParameters = [("search_path", schema)]
-        }
+        config.options.additionalStartupParameters = url.schema.map { [("search_path", $0)] } ?? []
         client = PostgresClient(configuration: config, backgroundLogger: self.logger)
         // Detached: the pool must not inherit a caller's graceful-shutdown context (ServiceLifecycle).
         runTask = Task.detached { [client] in await client.run() }

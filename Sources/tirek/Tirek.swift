@@ -18,10 +18,12 @@ struct Tirek: AsyncParsableCommand {
 struct StoreOptions: ParsableArguments {
     private static let env = ProcessInfo.processInfo.environment
 
+    /// TIREK_POSTGRES_URL wins over TIREK_DB, which the systemd unit, the image and the Kubernetes
+    /// manifest set to a SQLite path as a fallback.
     @Option(name: .long, help: ArgumentHelp(
-        "SQLite database file, or a postgres:// URL for PostgreSQL (env TIREK_DB, else TIREK_POSTGRES_URL).",
+        "SQLite database file, or a postgres:// URL for PostgreSQL (env TIREK_POSTGRES_URL, else TIREK_DB).",
         discussion: "postgres://user:password@host:5432/database?sslmode=prefer&schema=tirek"))
-    var db: String = env["TIREK_DB"] ?? env["TIREK_POSTGRES_URL"] ?? "tirek.sqlite"
+    var db: String = env["TIREK_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["TIREK_DB"] ?? "tirek.sqlite"
 
     var isPostgres: Bool { PostgresURL.isPostgresURL(db) }
 

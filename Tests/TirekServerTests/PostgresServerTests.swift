@@ -41,4 +41,16 @@ import TirekPostgres
         try await second.stop()
         await secondStore.shutdown()
     }
+
+    @Test func aDatabaseThatIsGoneAnswers503StoreUnavailable() async throws {
+        let store = try await PostgresStore.connect(try TestPostgres.freshURL(), timeout: .seconds(2))
+        let server = try await RunningServer.start(store: store)
+        #expect(try await server.request(.get, "/v1/schools").status == 200)
+        await store.shutdown()  // as if the database went away: the pool is closed
+        let (status, body) = try await server.request(.get, "/v1/schools")
+        #expect(status == 503)
+        #expect(body.contains("store_unavailable"))
+        #expect(try await server.request(.get, "/healthz").status == 200, "the server itself keeps running")
+        try await server.stop()
+    }
 }
