@@ -4,7 +4,8 @@ import PostgresNIO
 /// Tirek's tables in PostgreSQL, created and upgraded on start.
 ///
 /// Migrations are numbered and recorded in `tirek_migration`; they run in one transaction under a
-/// transaction-scoped advisory lock, so several servers starting at once apply each exactly once.
+/// transaction-scoped advisory lock (one per schema), so several servers starting at once apply each
+/// exactly once.
 /// Ids are `TEXT COLLATE "C"` so listings sort byte-wise, as SQLite does, whatever the database locale.
 enum PostgresSchema {
     static let migrations: [(version: Int, statements: [String])] = [
@@ -42,7 +43,9 @@ enum PostgresSchema {
     /// Creates `schema` if given, then applies the migrations not yet recorded.
     static func migrate(_ connection: PostgresConnection, schema: String?, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { db in
-            try await db.query("SELECT pg_advisory_xact_lock(7420731)", logger: logger)
+            // One lock per schema: servers sharing a schema migrate one at a time, other schemas in parallel.
+            let lock = "tirek-migrate:\(schema ?? "")"
+            try await db.query("SELECT pg_advisory_xact_lock(hashtext(\(lock)))", logger: logger)
             if let schema {
                 try await db.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
             }

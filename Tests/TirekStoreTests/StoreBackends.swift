@@ -8,7 +8,7 @@ import TirekStore
 /// PostgreSQL needs a server: `TIREK_TEST_POSTGRES_URL` (set by `scripts/test.sh`, which starts a
 /// throwaway one with `scripts/postgres-test.sh`). Each test gets its own schema in that database,
 /// so tests are independent and run in parallel. Without the variable the PostgreSQL cases fail with
-/// a message saying so; `TIREK_TEST_SKIP_POSTGRES=1` turns that into a visible skip instead.
+/// a message saying so; `TIREK_TEST_SKIP_POSTGRES=1` turns that into a warning and a skip instead.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
 
@@ -33,18 +33,22 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static func postgresURL() throws -> PostgresURL {
         let env = ProcessInfo.processInfo.environment
         guard let text = env[postgresURLVariable], !text.isEmpty else {
-            let message: Comment = """
-                PostgreSQL contract cases need \(postgresURLVariable) (a postgres:// URL); run `sh scripts/test.sh`, \
+            let message = """
+                PostgreSQL cases need \(postgresURLVariable) (a postgres:// URL); run `sh scripts/test.sh`, \
                 or `eval "$(sh scripts/postgres-test.sh start)"` first. TIREK_TEST_SKIP_POSTGRES=1 skips them.
                 """
-            if env["TIREK_TEST_SKIP_POSTGRES"] == "1" { try Test.cancel(message) }
-            Issue.record(message)
-            throw PostgresNotConfigured()
+            if env["TIREK_TEST_SKIP_POSTGRES"] == "1" {
+                Issue.record("skipped: \(message)", severity: .warning)
+                try Test.cancel("skipped: \(message)")
+            }
+            throw PostgresNotConfigured(description: message)
         }
         return try PostgresURL(text)
     }
 
-    struct PostgresNotConfigured: Error {}
+    struct PostgresNotConfigured: Error, CustomStringConvertible {
+        let description: String
+    }
 }
 
 /// Where one store keeps its data; opening it twice gives the same data.
