@@ -81,6 +81,7 @@ import TirekStore
             #expect(rest.map(\.kind) == ["k2"])
             #expect(rest.first?.actor == nil && rest.first?.body == body && rest.first?.at == .seconds(10))
             #expect(try await store.events(lesson: "A", after: 0, limit: 0).isEmpty)
+            #expect(try await store.events(lesson: "A", after: 0, limit: -1).map(\.seq) == [1, 2, 3, 4], "a negative limit is no limit")
             #expect(try await store.events(lesson: "none", after: 0, limit: 10).isEmpty)
         }
     }
