@@ -19,29 +19,35 @@ struct StoreOptions: ParsableArguments {
     private static let env = ProcessInfo.processInfo.environment
 
     /// TIREK_POSTGRES_URL wins over TIREK_DB, which the systemd unit, the image and the Kubernetes
-    /// manifest set to a SQLite path as a fallback.
+    /// manifest set to a SQLite path as a fallback. Resolved in `location`, not as the option's
+    /// default, so `--help` never prints a URL with its password.
     @Option(name: .long, help: ArgumentHelp(
-        "SQLite database file, or a postgres:// URL for PostgreSQL (env TIREK_POSTGRES_URL, else TIREK_DB).",
+        "SQLite database file, or a postgres:// URL for PostgreSQL (env TIREK_POSTGRES_URL, else TIREK_DB; default tirek.sqlite).",
         discussion: "postgres://user:password@host:5432/database?sslmode=prefer&schema=tirek"))
-    var db: String = env["TIREK_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["TIREK_DB"] ?? "tirek.sqlite"
+    var db: String?
 
-    var isPostgres: Bool { PostgresURL.isPostgresURL(db) }
+    /// The database to open: `--db`, else the environment, else `tirek.sqlite`.
+    var location: String {
+        db ?? Self.env["TIREK_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.env["TIREK_DB"] ?? "tirek.sqlite"
+    }
+
+    var isPostgres: Bool { PostgresURL.isPostgresURL(location) }
 
     /// The database for messages: the URL without its password, or the file path.
-    var displayName: String { isPostgres ? PostgresURL.redact(db) : db }
+    var displayName: String { isPostgres ? PostgresURL.redact(location) : location }
 
     func validate() throws {
         if isPostgres {
-            do { _ = try PostgresURL(db) } catch { throw ValidationError("--db: \(error)") }
+            do { _ = try PostgresURL(location) } catch { throw ValidationError("database URL: \(error)") }
         }
     }
 
     /// Opens the store; `durability` applies to SQLite only.
     func open(durability: SQLiteStore.Durability = .normal, logger: Logger? = nil) async throws -> any TirekStore {
         if isPostgres {
-            return try await PostgresStore.connect(PostgresURL(db), logger: logger)
+            return try await PostgresStore.connect(PostgresURL(location), logger: logger)
         }
-        return try SQLiteStore(path: db, durability: durability)
+        return try SQLiteStore(path: location, durability: durability)
     }
 
     /// Ends what the store runs in the background (the PostgreSQL connection pool).
