@@ -10,7 +10,8 @@ import TirekStore
 /// Same layout as `SQLiteStore`: entities are JSON documents keyed by id; the event log has one row
 /// per event, and `event_counter` holds each lesson's last `seq`. An append bumps the counter row of
 /// each of its lessons (an upsert, which locks that row until commit) and inserts the events in the
-/// same transaction, so concurrent appends to one lesson get consecutive, distinct numbers.
+/// same transaction, so concurrent appends to one lesson get consecutive, distinct numbers. An
+/// append to one lesson (the usual case) is a single statement, one round trip.
 ///
 /// The store owns the pool's `run()` task: open it with `connect`, end it with `shutdown()`.
 /// Waiting for a connection is bounded by `timeout`; past it a call fails with `store_unavailable`
@@ -210,6 +211,9 @@ public final class PostgresStore: TirekStore {
     public func append(_ events: [StoredEvent]) async throws -> [StoredEvent] {
         guard !events.isEmpty else { return [] }
         let counts = Dictionary(events.map { ($0.lessonID, Int64(1)) }, uniquingKeysWith: +)
+        if counts.count == 1, events.count <= 1000 {
+            return try await appendToOneLesson(events)
+        }
         return try await withConnection("appending \(events.count) events") { [logger] db in
             try await db.withTransaction(logger: logger) { db in
                 // Lessons are locked in id order, so two appends that span the same lessons cannot deadlock.
@@ -233,6 +237,44 @@ public final class PostgresStore: TirekStore {
                 return stored
             }
         }
+    }
+
+    /// The usual append (one lesson's events) in one statement, so one round trip: the counter upsert
+    /// in a CTE locks the lesson's counter row for the statement's implicit transaction, and the
+    /// events are numbered from the value it returns.
+    private func appendToOneLesson(_ events: [StoredEvent]) async throws -> [StoredEvent] {
+        let lesson = events[0].lessonID
+        var binds = PostgresBindings(capacity: 2 + events.count * 5)
+        binds.append(lesson.rawValue)
+        binds.append(Int64(events.count))
+        var values: [String] = []
+        for (i, event) in events.enumerated() {
+            let p = 3 + i * 5
+            values.append("($\(p)::bigint, $\(p + 1)::bigint, $\(p + 2)::text, $\(p + 3)::text, $\(p + 4)::bytea)")
+            binds.append(Int64(i + 1))
+            binds.append(event.at.millis)
+            binds.append(event.kind)
+            binds.append(event.actor?.rawValue)
+            try binds.append(event.body)
+        }
+        let query = PostgresQuery(unsafeSQL: """
+            WITH counter AS (
+                INSERT INTO event_counter (lesson_id, last_seq) VALUES ($1, $2)
+                ON CONFLICT (lesson_id) DO UPDATE SET last_seq = event_counter.last_seq + EXCLUDED.last_seq
+                RETURNING last_seq
+            )
+            INSERT INTO event (lesson_id, seq, at, kind, actor, body)
+            SELECT $1, counter.last_seq - $2 + v.ord, v.at, v.kind, v.actor, v.body
+            FROM counter, (VALUES \(values.joined(separator: ", "))) AS v (ord, at, kind, actor, body)
+            RETURNING seq
+            """, binds: binds)
+        let seqs = try await rows("appending \(events.count) events to \(lesson)", query, as: Int64.self)
+        guard let first = seqs.min(), seqs.count == events.count else {
+            throw StoreError.corrupt("appending to \(lesson): \(seqs.count) rows stored for \(events.count) events")
+        }
+        var stored = events
+        for i in stored.indices { stored[i].seq = first + Int64(i) }
+        return stored
     }
 
     /// One multi-row INSERT for a chunk of events (6 parameters a row, well under the 65,535 limit).
