@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Pure lesson core: vocabulary and the lesson engine. No I/O, injected clock.
@@ -37,6 +38,12 @@ let package = Package(
         .target(name: "TirekStore", dependencies: [
             "TirekCore", "TirekProtocol",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The production store: PostgreSQL through postgres-nio's connection pool.
+        .target(name: "TirekPostgres", dependencies: [
+            "TirekCore", "TirekStore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Codecs: libopus and libvpx through a small C shim.
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
@@ -60,7 +67,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .executableTarget(name: "tirek", dependencies: [
-            "TirekServer", "TirekMedia",
+            "TirekServer", "TirekMedia", "TirekPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
@@ -69,9 +76,9 @@ let package = Package(
         .testTarget(name: "TirekAttendanceTests", dependencies: ["TirekAttendance"]),
         .testTarget(name: "TirekProtocolTests", dependencies: ["TirekProtocol"]),
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
-        .testTarget(name: "TirekStoreTests", dependencies: ["TirekStore"]),
+        .testTarget(name: "TirekStoreTests", dependencies: ["TirekStore", "TirekPostgres"]),
         .testTarget(name: "TirekServerTests", dependencies: [
-            "TirekServer", "TirekMedia",
+            "TirekServer", "TirekMedia", "TirekPostgres",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

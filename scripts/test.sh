@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs what is missing and runs every test: the protocol schema check, the nginx TLS proxy check,
 # the browser tests, and the Swift test suite (unit, protocol vectors, real servers over real
-# WebSockets, the SIGKILL process test, which runs the `tirek` binary built here).
+# WebSockets, the SIGKILL process test, which runs the `tirek` binary built here). The Swift suite
+# runs with a throwaway PostgreSQL server (scripts/postgres-test.sh, installed if missing) in
+# TIREK_TEST_POSTGRES_URL, so every store contract test runs on SQLite and on PostgreSQL; the
+# server is stopped and its folder removed when this script ends, whether the tests pass or not.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
@@ -11,4 +14,8 @@ python3 -c "import jsonschema" 2>/dev/null || pip install -q jsonschema
 python3 Protocols/vectors/check_schema.py
 bash scripts/check-nginx-proxy.sh
 bash scripts/browser-tests.sh
+postgres_env=$(sh scripts/postgres-test.sh start)
+eval "$postgres_env"
+trap 'sh scripts/postgres-test.sh stop "$TIREK_TEST_POSTGRES_DIR"' EXIT
+trap 'exit 130' INT TERM
 swift test --skip-build "$@"

@@ -25,7 +25,7 @@ struct LessonCommand: AsyncParsableCommand {
         @Option(help: "Token secret (default: the one kept in the database).") var tokenSecret: String?
 
         func run() async throws {
-            let db = try store.open()
+            let db = try await store.open()
             guard let model = LessonModel(rawValue: model) else { throw ValidationError("unknown model \(model)") }
             var minutes: [String: Int] = [:]
             for p in phase {
@@ -60,7 +60,7 @@ struct LessonCommand: AsyncParsableCommand {
 }
 
 enum CLILinks {
-    static func issuer(db: SQLiteStore, publicURL: String, secret: String?) async throws -> LinkIssuer {
+    static func issuer(db: any TirekStore, publicURL: String, secret: String?) async throws -> LinkIssuer {
         var resolved = secret
         if resolved == nil { resolved = try await db.setting("token_secret") }
         guard let secret = resolved else {
@@ -79,7 +79,7 @@ struct TokenCommand: AsyncParsableCommand {
     @Option(help: "Token secret (default: the one kept in the database).") var tokenSecret: String?
 
     func run() async throws {
-        let db = try store.open()
+        let db = try await store.open()
         guard let roster = try await db.roster(for: LessonID(lesson)) else { throw ValidationError("no lesson \(lesson)") }
         guard let p = roster.participant(ParticipantID(participant)) else {
             throw ValidationError("\(participant) is not on the roster of \(lesson)")

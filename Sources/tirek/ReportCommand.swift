@@ -30,7 +30,7 @@ struct ReportCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let reports = AttendanceReports(store: try store.open())
+            let reports = AttendanceReports(store: try await store.open())
             guard let report = try await reports.lessonReport(LessonID(lesson), now: SystemClock().now()) else {
                 throw ValidationError("no lesson \(lesson)")
             }
@@ -54,7 +54,7 @@ struct ReportCommand: AsyncParsableCommand {
                   let end = AttendanceReports.instant(to, endOfDay: true), start < end else {
                 throw ValidationError("--from and --to must be YYYY-MM-DD or milliseconds, --from before --to")
             }
-            let report = try await AttendanceReports(store: try store.open()).schoolsReport(from: start, to: end, now: SystemClock().now())
+            let report = try await AttendanceReports(store: try await store.open()).schoolsReport(from: start, to: end, now: SystemClock().now())
             switch format {
             case .csv: FileHandle.standardOutput.write(Data(report.schoolsCSV().utf8))
             case .json:

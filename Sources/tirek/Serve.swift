@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import TirekCore
+import TirekPostgres
 import TirekServer
 import TirekStore
 
@@ -18,7 +19,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
 
-    @Option(help: "SQLite durability: normal survives a crash, full also survives power loss (env TIREK_DURABILITY).")
+    @Option(help: "SQLite only. Durability: normal survives a crash, full also survives power loss (env TIREK_DURABILITY).")
     var durability: String = env["TIREK_DURABILITY"] ?? "normal"
 
     @Option(help: "Admin API key (env TIREK_ADMIN_KEY). Generated and printed when absent.")
@@ -96,7 +97,7 @@ struct Serve: AsyncParsableCommand {
             : allowedOrigins
         config.joinLimits.perSecond = joinRate
         config.joinLimits.burst = joinBurst
-        config.databasePath = store.db
+        config.databasePath = store.displayName
         config.durability = durability
         config.tokenSecret = tokenSecret
         config.heartbeatSeconds = heartbeat
@@ -104,7 +105,20 @@ struct Serve: AsyncParsableCommand {
         config.recordingsDirectory = (recordings ?? Self.env["TIREK_RECORDINGS"]).flatMap { $0.isEmpty ? nil : $0 }
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         config.publicDirectory = publicDirectory ?? Self.env["TIREK_PUBLIC"]
-        let app = try await TirekApp.make(config: config)
+        var storeLogger = Logger(label: "tirek.store")
+        storeLogger.logLevel = config.logLevel
+        let opened = try await store.open(durability: SQLiteStore.Durability(rawValue: durability) ?? .normal, logger: storeLogger)
+        do {
+            try await serve(config: config, store: opened, key: key, givenKey: givenKey)
+        } catch {
+            await StoreOptions.close(opened)
+            throw error
+        }
+        await StoreOptions.close(opened)
+    }
+
+    private func serve(config: ServerConfig, store opened: any TirekStore, key: String, givenKey: String?) async throws {
+        let app = try await TirekApp.make(config: config, store: opened)
         let demoLinks: [JoinLink]
         if demo {
             let lesson = try await DemoSeed.seed(into: app.store, now: SystemClock().now())
@@ -113,7 +127,7 @@ struct Serve: AsyncParsableCommand {
             demoLinks = []
         }
         try await app.run { boundPort in
-            var out = "Tirek listening on \(scheme)://\(host):\(boundPort) (database \(store.db))\n"
+            var out = "Tirek listening on \(scheme)://\(host):\(boundPort) (database \(store.displayName))\n"
             if givenKey == nil { out += "Admin key (generated for this run): \(key)\n" }
             if !demoLinks.isEmpty {
                 out += "\nDemo lesson \"\(DemoSeed.lessonID)\" — join links:\n"

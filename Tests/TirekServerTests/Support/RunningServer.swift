@@ -7,7 +7,8 @@ import TirekCore
 import TirekServer
 import TirekStore
 
-/// A real Tirek server on 127.0.0.1 and an ephemeral port, over a SQLite file in a temp folder.
+/// A real Tirek server on 127.0.0.1 and an ephemeral port, over a SQLite file in a temp folder
+/// (or over `store`, e.g. a `PostgresStore`, which the caller closes).
 final class RunningServer: Sendable {
     static let adminKey = "test-admin-key"
     let app: TirekApp
@@ -30,7 +31,7 @@ final class RunningServer: Sendable {
         return dir.appendingPathComponent("tirek.sqlite").path
     }
 
-    static func start(databasePath: String = temporaryDatabase(), clock: any ServerClock = SystemClock(),
+    static func start(databasePath: String = temporaryDatabase(), store: (any TirekStore)? = nil, clock: any ServerClock = SystemClock(),
                       configure: (inout ServerConfig) -> Void = { _ in }) async throws -> RunningServer {
         var config = ServerConfig(adminKey: adminKey, host: "127.0.0.1", port: 0)
         config.databasePath = databasePath
@@ -38,7 +39,7 @@ final class RunningServer: Sendable {
         config.heartbeatSeconds = 5
         config.stallTimeoutSeconds = 2
         configure(&config)
-        let app = try await TirekApp.make(config: config, clock: clock)
+        let app = try await TirekApp.make(config: config, store: store, clock: clock)
         let (ports, portsContinuation) = AsyncStream<Int>.makeStream()
         let group = try app.serviceGroup(signals: []) { port in portsContinuation.yield(port) }
         let task = Task { try await group.run() }
