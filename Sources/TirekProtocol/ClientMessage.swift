@@ -102,6 +102,9 @@ public struct ControlDecoder: Sendable {
         guard let dict = object as? [String: Any] else {
             throw ProtocolError(.malformed, "a control message must be a JSON object")
         }
+        if let name = DuplicateKeys.first(in: data) {
+            throw ProtocolError(.malformed, "duplicate key \"\(name.prefix(64))\" in a JSON object")
+        }
         var requestID: String?
         if let rawID = dict["id"] {
             guard let id = rawID as? String, !id.isEmpty, id.count <= WireLimits.maxRequestIDLength else {

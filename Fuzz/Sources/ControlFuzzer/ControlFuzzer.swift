@@ -69,6 +69,14 @@ func check(_ input: [UInt8]) {
             }
             return
         }
+        // A repeated name is refused before anything is read (JSONSerialization and JSONDecoder
+        // would disagree on which one counts).
+        if error.code == .malformed {
+            guard error.message.hasPrefix("duplicate key"), error.requestID == nil else {
+                fail("a JSON object refused as \(describe(result))", input)
+            }
+            return
+        }
         let id = object["id"] as? String
         if let rawID = object["id"], id == nil || id!.isEmpty || id!.count > WireLimits.maxRequestIDLength {
             guard error.code == .invalidField, error.requestID == nil else {
