@@ -5,6 +5,7 @@
 #
 #   scripts/fuzz.sh [seconds-per-target]        default 30; scripts/test.sh runs it short
 #   FUZZ_TARGETS=control scripts/fuzz.sh 600    one target only
+#   scripts/fuzz.sh 0                           build only (libFuzzer reads 0 as "forever")
 #
 # Exits non-zero if a target crashes, hangs (>10 s on one input), runs out of memory or
 # violates an invariant; the input that did it is saved under .build-fuzz/fuzz-out/crashes/<target>/
@@ -38,6 +39,8 @@ grep -v "Cannot export local symbol" "$out/build.log" | tail -1
 bin="$("${build[@]}" --show-bin-path)"
 echo "fuzz: built in $(( $(date +%s) - start )) s"
 
+[ "$seconds" -gt 0 ] || { echo "fuzz: built, not run (0 s)"; exit 0; }
+
 failed=0
 for target in $targets; do
     case "$target" in
@@ -55,7 +58,7 @@ for target in $targets; do
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$crashes/" >"$log" 2>&1
     rc=$?
-    grep -E '^#[0-9]+ +DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" | sed "s/^/fuzz: $target: /"
+    grep -E '^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec|new_units_added)' "$log" | sed "s/^/fuzz: $target: /"
     if [ $rc -ne 0 ] || [ "$(ls "$crashes" | wc -l)" -ne "$before" ]; then
         failed=1
         echo "fuzz: $target FAILED (exit $rc). From $log:" >&2
