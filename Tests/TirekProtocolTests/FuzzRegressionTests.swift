@@ -34,4 +34,17 @@ import TirekCore
         #expect(DuplicateKeys.first(in: Array(#"{"é":1,"e\u0301":2}"#.utf8)) == "e\u{301}")
         #expect(error(#"{"type":"ping","id":"a","t":5}"#) == nil)
     }
+
+    /// ControlFuzzer, second run: an unknown enum value came back whole in the error message
+    /// (Foundation's "Cannot initialize Scope from invalid String value pxxx…", 7 KB). Quotes are
+    /// now clipped to 200 characters.
+    @Test func errorMessagesQuoteTheInputBriefly() throws {
+        let scope = "p" + String(repeating: "x", count: 7000) + "rivate"
+        let found = try #require(error(#"{"type":"chat.send","scope":""# + scope + #"","to":"t","text":"Id"}"#))
+        #expect(found.code == .invalidField)
+        #expect(found.message.count <= ControlDecoder.maxQuotedCharacters + 40)
+        #expect(found.message.hasSuffix("…"))
+        let short = try #require(error(#"{"type":"chat.send","scope":"nowhere","text":"Id"}"#))
+        #expect(short.code == .invalidField && !short.message.hasSuffix("…"))
+    }
 }
