@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "tirek", targets: ["tirek"]),
         .library(name: "TirekCore", targets: ["TirekCore"]),
+        // For the fuzz package in Fuzz/ (libFuzzer over the control decoder and the media envelope).
+        .library(name: "TirekProtocol", targets: ["TirekProtocol"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

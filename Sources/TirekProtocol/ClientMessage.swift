@@ -102,6 +102,9 @@ public struct ControlDecoder: Sendable {
         guard let dict = object as? [String: Any] else {
             throw ProtocolError(.malformed, "a control message must be a JSON object")
         }
+        if let name = DuplicateKeys.first(in: data) {
+            throw ProtocolError(.malformed, "duplicate key \"\(name.prefix(64))\" in a JSON object")
+        }
         var requestID: String?
         if let rawID = dict["id"] {
             guard let id = rawID as? String, !id.isEmpty, id.count <= WireLimits.maxRequestIDLength else {
@@ -124,8 +127,16 @@ public struct ControlDecoder: Sendable {
         } catch let error as DecodingError {
             throw ProtocolError(.invalidField, Self.describe(error), requestID: requestID)
         } catch {
-            throw ProtocolError(.invalidField, "\(error)", requestID: requestID)
+            throw ProtocolError(.invalidField, Self.clipped("\(error)"), requestID: requestID)
         }
+    }
+
+    /// Error messages go back to the client and into logs: they quote the input only briefly
+    /// (found by Fuzz/ControlFuzzer: a 7 KB `scope` came back whole).
+    static let maxQuotedCharacters = 200
+
+    static func clipped(_ text: String) -> String {
+        text.count <= maxQuotedCharacters ? text : String(text.prefix(maxQuotedCharacters)) + "…"
     }
 
     static func describe(_ error: DecodingError) -> String {
@@ -141,7 +152,8 @@ public struct ControlDecoder: Sendable {
         case .valueNotFound(let type, let context):
             return "\(path(context.codingPath)) is null (expected \(type))"
         case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
+            // Foundation quotes the offending value here (an unknown enum string can be 16 KiB).
+            return "\(path(context.codingPath)): \(clipped(context.debugDescription))"
         @unknown default:
             return "invalid message"
         }
