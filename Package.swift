@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "tirek", targets: ["tirek"]),
         .library(name: "TirekCore", targets: ["TirekCore"]),
+        // For the micro-benchmarks package in Benchmarks/ (hot-path types are `@_spi(Benchmarks)`).
+        .library(name: "TirekProtocol", targets: ["TirekProtocol"]),
+        .library(name: "TirekServer", targets: ["TirekServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
