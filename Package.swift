@@ -7,8 +7,10 @@ let package = Package(
     products: [
         .executable(name: "tirek", targets: ["tirek"]),
         .library(name: "TirekCore", targets: ["TirekCore"]),
-        // For the fuzz package in Fuzz/ (libFuzzer over the control decoder and the media envelope).
+        // For the fuzz package in Fuzz/ and the micro-benchmarks package in Benchmarks/
+        // (hot-path server types are `@_spi(Benchmarks)`).
         .library(name: "TirekProtocol", targets: ["TirekProtocol"]),
+        .library(name: "TirekServer", targets: ["TirekServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

@@ -55,6 +55,12 @@ struct LoadgenCommand: AsyncParsableCommand {
     @Option(help: "WebSocket upgrades in flight at once while connecting.")
     var connectBatch: Int = 50
 
+    @Option(help: "Server under test: tirek, or nchan (the peer comparison; see Benchmarks/compare-nchan.sh).")
+    var target: LoadTarget = .tirek
+
+    @Option(help: "With --target nchan: nginx+nchan base URL (ws://127.0.0.1:PORT) serving /pub/<channel> and /sub/<channel>.")
+    var nchanURL: String?
+
     func validate() throws {
         guard LoopbackHTTP.isLoopback(host) else { throw ValidationError("loadgen talks to 127.0.0.1 or localhost only, not \(host)") }
         guard (1...600).contains(duration) else { throw ValidationError("duration must be 1–600 seconds") }
@@ -66,9 +72,11 @@ struct LoadgenCommand: AsyncParsableCommand {
         guard (100...10_000).contains(videoKbps), (64...1920).contains(width), (64...1080).contains(height) else {
             throw ValidationError("video 100–10000 kbit/s, 64–1920 × 64–1080")
         }
+        if target == .nchan { try validateNchan() }
     }
 
     func run() async throws {
+        if target == .nchan { return try await runNchan() }
         guard let key = adminKey ?? Self.env["TIREK_ADMIN_KEY"] else { throw ValidationError("--admin-key or TIREK_ADMIN_KEY is required") }
         let selfPID = getpid()
         log("encoding the synthetic source (\(width)x\(height) VP8 \(videoKbps) kbit/s, Opus 32 kbit/s)…")
@@ -134,12 +142,12 @@ struct LoadgenCommand: AsyncParsableCommand {
         Foundation.exit(report.meetsTarget ? 0 : 3)
     }
 
-    private func log(_ text: String) {
+    func log(_ text: String) {
         FileHandle.standardError.write(Data("loadgen: \(text)\n".utf8))
     }
 
     /// A 2 s VP8 loop (keyframe first, so it can repeat) and a 1 s Opus loop.
-    private func encodeLoops() throws -> ([(bytes: [UInt8], key: Bool)], [[UInt8]]) {
+    func encodeLoops() throws -> ([(bytes: [UInt8], key: Bool)], [[UInt8]]) {
         let pattern = TestPattern(width: width, height: height, noise: 20)
         let encoder = try VP8Encoder(settings: .init(width: width, height: height, bitrateKbps: videoKbps, framesPerSecond: 30,
                                                      keyframeInterval: 0, cpuUsed: -8, threads: 1))

@@ -9,8 +9,8 @@ import TirekProtocol
 ///
 /// Keeps, per video track, the frames since the last keyframe (the group of pictures), so a new
 /// or recovering subscriber starts at a keyframe and the picture appears at once.
-final class MediaFanout: Sendable {
-    enum PublishResult: Equatable {
+@_spi(Benchmarks) public final class MediaFanout: Sendable {
+    public enum PublishResult: Equatable {
         case delivered(queued: Int, dropped: Int)
         case forbidden(String)
     }
@@ -43,8 +43,13 @@ final class MediaFanout: Sendable {
         self.recorder = recorder
     }
 
+    /// A fan-out that records nothing (for the micro-benchmarks in Benchmarks/).
+    public static func unrecorded(metrics: ServerMetrics) -> MediaFanout {
+        MediaFanout(metrics: metrics)
+    }
+
     /// Who may publish each track now (decided by the lesson rules).
-    func setPublisher(_ participant: ParticipantID?, for track: MediaTrack) {
+    public func setPublisher(_ participant: ParticipantID?, for track: MediaTrack) {
         state.withLock { s in
             if s.publishers[track] != participant {
                 s.publishers[track] = participant
@@ -59,7 +64,7 @@ final class MediaFanout: Sendable {
 
     /// Adds a subscriber. Every video track starts at a keyframe: the cached group of pictures is
     /// queued where there is one; otherwise the subscriber waits for the track's next keyframe.
-    func subscribe(_ connection: LiveConnection, now: UInt64) {
+    public func subscribe(_ connection: LiveConnection, now: UInt64) {
         let gops = state.withLock { s -> [MediaTrack: [ByteBuffer]] in
             s.subscribers[connection.id] = connection
             return s.gops.mapValues(\.frames)
@@ -77,12 +82,12 @@ final class MediaFanout: Sendable {
         }
     }
 
-    func unsubscribe(_ connection: LiveConnection) {
+    public func unsubscribe(_ connection: LiveConnection) {
         state.withLock { _ = $0.subscribers.removeValue(forKey: connection.id) }
     }
 
     /// Validates and fans out one frame from `sender`. The sender's own connections do not get it back.
-    func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
+    public func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
         let subscribers: [LiveConnection]
         do {
             subscribers = try state.withLock { s throws(PublishError) -> [LiveConnection] in

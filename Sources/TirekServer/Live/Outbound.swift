@@ -5,7 +5,7 @@ import TirekProtocol
 /// The thread-safe outbound side of one connection. Producers (the room, the media fan-out) call
 /// the non-blocking `send…` methods from any task; one writer task per connection drains it with
 /// `next(into:)` and writes to the socket. No producer ever waits on a slow socket.
-final class Outbound: Sendable {
+@_spi(Benchmarks) public final class Outbound: Sendable {
     private struct State {
         var queue: SubscriberQueue
         var waiter: CheckedContinuation<Void, Never>?
@@ -16,14 +16,14 @@ final class Outbound: Sendable {
 
     private let state: Mutex<State>
 
-    init(budget: SubscriberQueue.Budget = .init()) {
+    public init(budget: SubscriberQueue.Budget = .init()) {
         state = Mutex(State(queue: SubscriberQueue(budget: budget)))
     }
 
     /// Queues a control message. Returns false if the connection is closed or its backlog overflowed;
     /// the caller then closes the connection.
     @discardableResult
-    func sendControl(_ buffer: ByteBuffer) -> Bool {
+    public func sendControl(_ buffer: ByteBuffer) -> Bool {
         let (ok, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !s.closed, s.queue.pushControl(buffer) else { return (false, nil) }
             defer { s.waiter = nil }
@@ -35,7 +35,7 @@ final class Outbound: Sendable {
 
     /// Queues a media frame under the drop policy. Returns the outcome and the video tracks this
     /// subscriber now waits a keyframe for (so the publisher can be asked for one).
-    func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
+    public func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
         let (outcome, awaiting, waiter) = state.withLock { s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?) in
             guard !s.closed else { return (.dropped, [], nil) }
             let outcome = s.queue.pushMedia(buffer, header: header, now: now)
@@ -47,7 +47,7 @@ final class Outbound: Sendable {
         return (outcome, awaiting)
     }
 
-    func requireKeyframe(_ track: MediaTrack) {
+    public func requireKeyframe(_ track: MediaTrack) {
         state.withLock { $0.queue.requireKeyframe(track) }
     }
 
@@ -56,13 +56,13 @@ final class Outbound: Sendable {
         state.withLock { s in s.closeCode.map { ($0, s.closeReason) } }
     }
 
-    var stats: SubscriberQueue.Stats { state.withLock { $0.queue.stats } }
+    public var stats: SubscriberQueue.Stats { state.withLock { $0.queue.stats } }
 
-    func lag(now: UInt64) -> UInt64 { state.withLock { $0.queue.lag(now: now) } }
+    public func lag(now: UInt64) -> UInt64 { state.withLock { $0.queue.lag(now: now) } }
 
     /// Waits until something is queued, then moves all of it into `batch`. Returns false once the
     /// outbound side is closed and drained.
-    func next(into batch: inout [ByteBuffer]) async -> Bool {
+    public func next(into batch: inout [ByteBuffer]) async -> Bool {
         while true {
             let (done, gotItems) = state.withLock { s -> (Bool, Bool) in
                 if !s.queue.isEmpty {
@@ -86,7 +86,7 @@ final class Outbound: Sendable {
 
     /// Stops accepting; the writer drains what is queued, then closes the WebSocket with `code`
     /// (a WebSocket close code, e.g. 1001 going away, 1008 policy) and `reason`.
-    func close(code: UInt16? = nil, reason: String = "") {
+    public func close(code: UInt16? = nil, reason: String = "") {
         let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
             if !s.closed {
                 s.closeCode = code

@@ -10,15 +10,16 @@ import TirekProtocol
 /// is dropped and that track waits for its next keyframe (frames in between would not decode);
 /// audio older than the audio budget is dropped from the front, so what is heard stays live.
 /// Control goes out first, then media in arrival order.
-struct SubscriberQueue {
-    struct Budget: Sendable {
-        var maxControlMessages = 4096
+@_spi(Benchmarks) public struct SubscriberQueue {
+    public struct Budget: Sendable {
+        public init() {}
+        public var maxControlMessages = 4096
         /// Nanoseconds an audio frame may wait before it is stale.
-        var audioNanos: UInt64 = 200_000_000
+        public var audioNanos: UInt64 = 200_000_000
         /// Nanoseconds a video frame may wait before the subscriber is declared behind.
-        var videoNanos: UInt64 = 400_000_000
+        public var videoNanos: UInt64 = 400_000_000
         /// Upper bound on queued media bytes, whatever their age.
-        var maxMediaBytes = 4 << 20
+        public var maxMediaBytes = 4 << 20
     }
 
     struct MediaItem {
@@ -27,40 +28,40 @@ struct SubscriberQueue {
         var enqueuedAt: UInt64
     }
 
-    struct Stats: Equatable {
-        var audioDropped = 0
-        var videoDropped = 0
-        var keyframeWaits = 0
+    public struct Stats: Equatable {
+        public var audioDropped = 0
+        public var videoDropped = 0
+        public var keyframeWaits = 0
     }
 
-    enum MediaOutcome: Equatable {
+    public enum MediaOutcome: Equatable {
         case queued
         /// Dropped: stale audio, or video while its track waits for a keyframe (see `awaitingKeyframe`).
         case dropped
     }
 
-    let budget: Budget
+    public let budget: Budget
     private(set) var control = CircularBuffer<ByteBuffer>()
     private(set) var media = CircularBuffer<MediaItem>()
-    private(set) var mediaBytes = 0
-    private(set) var awaitingKeyframe: Set<MediaTrack> = []
-    private(set) var stats = Stats()
+    public private(set) var mediaBytes = 0
+    public private(set) var awaitingKeyframe: Set<MediaTrack> = []
+    public private(set) var stats = Stats()
 
-    init(budget: Budget = Budget()) {
+    public init(budget: Budget = Budget()) {
         self.budget = budget
     }
 
-    var isEmpty: Bool { control.isEmpty && media.isEmpty }
+    public var isEmpty: Bool { control.isEmpty && media.isEmpty }
 
     /// Queues a control message; false when the backlog is over its bound (close the connection).
-    mutating func pushControl(_ buffer: ByteBuffer) -> Bool {
+    public mutating func pushControl(_ buffer: ByteBuffer) -> Bool {
         guard control.count < budget.maxControlMessages else { return false }
         control.append(buffer)
         return true
     }
 
     /// A subscriber that starts (or restarts) a video track must wait for a keyframe.
-    mutating func requireKeyframe(_ track: MediaTrack) {
+    public mutating func requireKeyframe(_ track: MediaTrack) {
         awaitingKeyframe.insert(track)
     }
 
@@ -68,7 +69,7 @@ struct SubscriberQueue {
         if awaitingKeyframe.insert(track).inserted { stats.keyframeWaits += 1 }
     }
 
-    mutating func pushMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> MediaOutcome {
+    public mutating func pushMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> MediaOutcome {
         let track = header.track
         trimAudio(now: now)
         if header.kind == .video {
@@ -97,14 +98,14 @@ struct SubscriberQueue {
     }
 
     /// Everything queued, control first; the queue is empty afterwards.
-    mutating func popAll(into out: inout [ByteBuffer]) {
+    public mutating func popAll(into out: inout [ByteBuffer]) {
         while let c = control.popFirst() { out.append(c) }
         while let m = media.popFirst() { out.append(m.buffer) }
         mediaBytes = 0
     }
 
     /// Age in nanoseconds of the oldest queued media frame (0 when none): this subscriber's lag.
-    func lag(now: UInt64) -> UInt64 {
+    public func lag(now: UInt64) -> UInt64 {
         media.first.map { now &- $0.enqueuedAt } ?? 0
     }
 
