@@ -48,7 +48,7 @@ public struct ErrorReply: ServerMessage {
     public static let type = "error"
     public var code: ErrorCode
     public var message: String
-    /// For `rate_limited`: when to try again, in milliseconds.
+    /// For `rate_limited` and `join_rate_limited`: when to try again, in milliseconds.
     public var retryAfterMs: Int64?
 
     enum CodingKeys: String, CodingKey {

@@ -127,7 +127,7 @@ struct Serve: AsyncParsableCommand {
             demoLinks = []
         }
         try await app.run { boundPort in
-            var out = "Tirek listening on \(scheme)://\(host):\(boundPort) (database \(store.displayName))\n"
+            var out = "Tirek listening on \(config.tlsCertificatePath == nil ? "http" : "https")://\(host):\(boundPort) (database \(store.displayName))\n"
             if givenKey == nil { out += "Admin key (generated for this run): \(key)\n" }
             if !demoLinks.isEmpty {
                 out += "\nDemo lesson \"\(DemoSeed.lessonID)\" — join links:\n"

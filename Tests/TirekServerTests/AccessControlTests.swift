@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Origin checks, join pacing and the failed-admin-key limit, over real sockets.
 @Suite struct AccessControlTests {

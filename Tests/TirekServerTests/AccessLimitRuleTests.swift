@@ -1,6 +1,6 @@
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The pure rules behind join pacing, failed-login limits and origin checks.
 @Suite struct AccessLimitRuleTests {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The end-to-end test: a whole lesson in accelerated time over real sockets, with
 /// students who join late, drop and return, leave early and never come, a roll call for a

@@ -3,7 +3,7 @@ import Testing
 import TirekAttendance
 import TirekCore
 import TirekStore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The mapping from lesson-log entries to attendance events: the one place live rooms and
 /// reports both read the log through.

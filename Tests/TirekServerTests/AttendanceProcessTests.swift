@@ -4,7 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The real `tirek` binary, killed with SIGKILL mid-lesson and started again on the same
 /// database: the student's attendance runs on across the crash (closed at the last heartbeat,

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// `GET /v1/reports/schools`: attendance rate, missed lessons with reasons and connection
 /// quality per school over a period, from finished lessons' logs.

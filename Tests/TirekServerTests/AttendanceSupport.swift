@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Helpers for the attendance tests: lesson time in minutes from a fixed start, an RFC 4180
 /// CSV reader, and reading the lesson log.

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import TirekCore
 import TirekProtocol
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The hub teacher's media reaches 200+ real WebSocket clients on loopback, while one client that
 /// never reads costs only its bounded queue and does not slow anyone else.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The end-to-end test: 3 classrooms and 20 students raise hands, chat and answer a poll
 /// across a phase change (organisation, local teachers lead → operational, the hub teacher

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TirekClassroom
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The interaction model is a pure fold of its log records: replaying the records (as stored,
 /// through JSON) rebuilds exactly the same state.

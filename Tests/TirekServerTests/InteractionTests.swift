@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import TirekCore
 import TirekProtocol
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Focused interaction tests over real WebSockets: restart, rate limit, observers, signalling,
 /// the talk-back floor, screen share and hand reconnects.

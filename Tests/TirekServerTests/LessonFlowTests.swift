@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// A full 45-minute hub lesson in accelerated time over real WebSockets: a hub teacher, three
 /// classrooms (local teacher and screen each) and students. Every client must see the same phase

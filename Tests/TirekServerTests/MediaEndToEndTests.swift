@@ -4,7 +4,7 @@ import Testing
 import TirekCore
 import TirekMedia
 import TirekProtocol
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Real codecs end to end: the hub teacher publishes VP8 (camera) and Opus (audio) encoded by
 /// TirekMedia from the synthetic sources, in envelopes over a real WebSocket; 50 subscribers

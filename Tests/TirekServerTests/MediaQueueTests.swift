@@ -2,7 +2,7 @@ import NIOCore
 import Testing
 import TirekCore
 import TirekProtocol
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The per-subscriber drop policy (`SubscriberQueue`, `Outbound`) and the fan-out's group-of-pictures
 /// cache and keyframe requests (`MediaFanout`), without sockets: time is passed in explicitly.

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TirekCore
 import TirekPostgres
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The server on the PostgreSQL store: a lesson runs, the server restarts on a new connection pool,
 /// and lessons, rosters, join links (the signing key), the phase and the event log are all still there.

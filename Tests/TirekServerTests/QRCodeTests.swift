@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 @Suite struct QRCodeTests {
     /// The 7×7 finder pattern: dark ring, light ring, dark 3×3 centre, light separator outside.

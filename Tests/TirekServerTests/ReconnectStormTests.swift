@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// A school district's router restarts: 1,000 students drop at once and all reconnect at once.
 /// The server admits them at its join rate, tells the rest when to come back (`retry_after_ms`),
@@ -55,6 +55,11 @@ import TirekCore
     /// Progress on stderr (unbuffered, so a hang shows where it is).
     static func progress(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+        if let path = ProcessInfo.processInfo.environment["TIREK_STORM_PROGRESS"], let file = FileHandle(forWritingAtPath: path) {
+            file.seekToEndOfFile()
+            file.write(Data((line + "\n").utf8))
+            try? file.close()
+        }
     }
 
     static func joinAll(_ urls: [String]) async throws -> [Joined] {
@@ -71,6 +76,7 @@ import TirekCore
             $0.joinLimits.burst = 100
             $0.joinLimits.perSecond = 200
         }
+        Self.progress("storm: \(ContinuousClock.now): start")
         let perClassroom = Int(ProcessInfo.processInfo.environment["TIREK_STORM_PER_CLASSROOM"] ?? "") ?? 100
         let total = perClassroom * 10
         let lesson = try await LessonFixture.make(on: server, id: "L-storm", classrooms: 10, students: perClassroom,

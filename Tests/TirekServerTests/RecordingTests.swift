@@ -5,7 +5,7 @@ import Testing
 import TirekCore
 import TirekMedia
 import TirekProtocol
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The lesson's hub tracks are written to disk (camera as IVF, audio as Ogg Opus), listed and
 /// downloadable through the admin API, and the files decode.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Lessons, rosters, join links and the phase engine survive a restart of the server.
 @Suite struct RestartTests {

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Welcome snapshot, presence, and how bad messages are answered.
 @Suite struct SessionTests {

@@ -3,7 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import Testing
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The browser client is served from the public folder: `/join`, ES modules as `text/javascript`,
 /// and nothing outside the folder.

@@ -2,7 +2,7 @@ import Foundation
 import NIOSSL
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// Native TLS: the server speaks https and wss itself, with a certificate the client verifies.
 @Suite struct TLSTests {

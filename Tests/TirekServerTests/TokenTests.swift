@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 @Suite struct TokenTests {
     let signer = TokenSigner(secret: Data("secret-one".utf8))

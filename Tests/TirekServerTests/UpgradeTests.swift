@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
-@testable import TirekServer
+@_spi(Benchmarks) @testable import TirekServer
 
 /// The WebSocket upgrade is refused with a clear HTTP status and reason for every bad token.
 @Suite struct UpgradeTests {
