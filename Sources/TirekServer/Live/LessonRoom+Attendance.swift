@@ -29,7 +29,7 @@ extension LessonRoom {
     /// teachers when who-is-here changed.
     func ingestAttendance(_ entries: some Sequence<StoredEvent>) {
         var changed = false
-        let classrooms = AttendanceLog.classrooms(of: roster)
+        let classrooms = memberClassrooms
         for entry in entries {
             for event in AttendanceLog.events(from: entry, classrooms: classrooms) {
                 let actions = attendance.ledger.apply(event)
@@ -192,7 +192,7 @@ extension LessonRoom {
     /// own classroom (and the teachers) for a local teacher or a classroom screen.
     func attendanceLive(for viewer: Participant, now: Instant) -> AttendanceLiveMessage {
         let ledger = attendance.ledger
-        let people = Dictionary(roster.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let people = members
         let entries = ledger.liveView(at: now).participants.compactMap { live -> AttendanceLiveMessage.Entry? in
             let participant = people[live.participant]
                 ?? Participant(id: live.participant, role: live.role, displayName: live.participant.rawValue,

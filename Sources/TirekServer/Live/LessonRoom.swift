@@ -23,7 +23,11 @@ actor LessonRoom {
     nonisolated let lessonID: LessonID
     private(set) var roster: LessonRoster
     /// Everyone on the roster by id (rebuilt when the roster is reloaded).
-    private(set) var members: [ParticipantID: Participant]
+    private(set) var members: [ParticipantID: Participant] {
+        didSet { memberClassrooms = members.compactMapValues(\.classroomID) }
+    }
+    /// The classroom of each member who has one (attendance counts screens and students by it).
+    private(set) var memberClassrooms: [ParticipantID: ClassroomID]
     let fanout: MediaFanout
     let store: any TirekStore
     let clock: any ServerClock
@@ -54,6 +58,7 @@ actor LessonRoom {
         self.roster = roster
         lessonID = roster.lesson.id
         members = Dictionary(roster.participants.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        memberClassrooms = members.compactMapValues(\.classroomID)
         self.store = store
         self.clock = clock
         self.metrics = metrics
