@@ -16,7 +16,7 @@ import TirekStore
 /// The store owns the pool's `run()` task: open it with `connect`, end it with `shutdown()`.
 /// Waiting for a connection is bounded by `timeout`; past it a call fails with `store_unavailable`
 /// (the pool itself would keep retrying for a minute before giving up).
-public final class PostgresStore: TirekStore {
+public final class PostgresStore: DocumentTables {
     public let url: PostgresURL
     public let timeout: Duration
     private let client: PostgresClient
@@ -165,46 +165,20 @@ public final class PostgresStore: TirekStore {
 
     // MARK: Documents
 
-    private func put<T: Encodable>(_ table: String, _ id: String, _ value: T) async throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
+    public func writeDocument(_ table: String, id: String, json: String) async throws {
         try await execute("saving \(table) \(id)", """
             INSERT INTO \(unescaped: table) (id, body) VALUES (\(id), \(json))
             ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body
             """)
     }
 
-    private func all<T: Decodable & Sendable>(_ table: String, as: T.Type) async throws -> [T] {
-        let bodies = try await rows("listing \(table)", "SELECT body FROM \(unescaped: table) ORDER BY id", as: String.self)
-        return try bodies.map { try Self.decode(T.self, $0, table) }
+    public func readDocuments(_ table: String) async throws -> [String] {
+        try await rows("listing \(table)", "SELECT body FROM \(unescaped: table) ORDER BY id", as: String.self)
     }
 
-    private func one<T: Decodable & Sendable>(_ table: String, _ id: String, as: T.Type) async throws -> T? {
-        let bodies = try await rows("reading \(table) \(id)", "SELECT body FROM \(unescaped: table) WHERE id = \(id)", as: String.self)
-        return try bodies.first.map { try Self.decode(T.self, $0, table) }
+    public func readDocument(_ table: String, id: String) async throws -> String? {
+        try await rows("reading \(table) \(id)", "SELECT body FROM \(unescaped: table) WHERE id = \(id)", as: String.self).first
     }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ body: String, _ table: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(body.utf8))
-        } catch {
-            throw StoreError.corrupt("a \(table) row does not decode: \(error)")
-        }
-    }
-
-    public func save(_ school: School) async throws { try await put("school", school.id.rawValue, school) }
-    public func save(_ classroom: Classroom) async throws { try await put("classroom", classroom.id.rawValue, classroom) }
-    public func save(_ teacher: Teacher) async throws { try await put("teacher", teacher.id.rawValue, teacher) }
-    public func save(_ student: Student) async throws { try await put("student", student.id.rawValue, student) }
-    public func save(_ guest: Guest) async throws { try await put("guest", guest.id.rawValue, guest) }
-    public func save(_ lesson: LessonRecord) async throws { try await put("lesson", lesson.id.rawValue, lesson) }
-
-    public func schools() async throws -> [School] { try await all("school", as: School.self) }
-    public func classrooms() async throws -> [Classroom] { try await all("classroom", as: Classroom.self) }
-    public func teachers() async throws -> [Teacher] { try await all("teacher", as: Teacher.self) }
-    public func students() async throws -> [Student] { try await all("student", as: Student.self) }
-    public func guests() async throws -> [Guest] { try await all("guest", as: Guest.self) }
-    public func lessons() async throws -> [LessonRecord] { try await all("lesson", as: LessonRecord.self) }
-    public func lesson(_ id: LessonID) async throws -> LessonRecord? { try await one("lesson", id.rawValue, as: LessonRecord.self) }
 
     // MARK: Event log
 

@@ -9,7 +9,7 @@ import TirekProtocol
 /// documented in Protocols/http-api.md); the event log is a table of its own with one row per event.
 /// `synchronous=NORMAL` in WAL mode survives a process crash (kill -9) with every committed event;
 /// use `durability: .full` to also survive power loss at the cost of an fsync per commit.
-public final class SQLiteStore: TirekStore {
+public final class SQLiteStore: DocumentTables {
     public enum Durability: String, Sendable, CaseIterable {
         case normal, full
     }
@@ -62,50 +62,20 @@ public final class SQLiteStore: TirekStore {
 
     // MARK: Documents
 
-    private func put<T: Encodable>(_ table: String, _ id: String, _ value: T) async throws {
-        let json = String(decoding: try JSONEncoder.sorted.encode(value), as: UTF8.self)
+    public func writeDocument(_ table: String, id: String, json: String) async throws {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO \(table) (id, body) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
                            arguments: [id, json])
         }
     }
 
-    private func all<T: Decodable & Sendable>(_ table: String, as: T.Type) async throws -> [T] {
-        let bodies = try await pool.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM \(table) ORDER BY id")
-        }
-        return try bodies.map { try Self.decode(T.self, $0, table) }
+    public func readDocuments(_ table: String) async throws -> [String] {
+        try await pool.read { db in try String.fetchAll(db, sql: "SELECT body FROM \(table) ORDER BY id") }
     }
 
-    private func one<T: Decodable & Sendable>(_ table: String, _ id: String, as: T.Type) async throws -> T? {
-        let body = try await pool.read { db in
-            try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE id = ?", arguments: [id])
-        }
-        return try body.map { try Self.decode(T.self, $0, table) }
+    public func readDocument(_ table: String, id: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT body FROM \(table) WHERE id = ?", arguments: [id]) }
     }
-
-    private static func decode<T: Decodable>(_ type: T.Type, _ body: String, _ table: String) throws -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(body.utf8))
-        } catch {
-            throw StoreError.corrupt("a \(table) row does not decode: \(error)")
-        }
-    }
-
-    public func save(_ school: School) async throws { try await put("school", school.id.rawValue, school) }
-    public func save(_ classroom: Classroom) async throws { try await put("classroom", classroom.id.rawValue, classroom) }
-    public func save(_ teacher: Teacher) async throws { try await put("teacher", teacher.id.rawValue, teacher) }
-    public func save(_ student: Student) async throws { try await put("student", student.id.rawValue, student) }
-    public func save(_ guest: Guest) async throws { try await put("guest", guest.id.rawValue, guest) }
-    public func save(_ lesson: LessonRecord) async throws { try await put("lesson", lesson.id.rawValue, lesson) }
-
-    public func schools() async throws -> [School] { try await all("school", as: School.self) }
-    public func classrooms() async throws -> [Classroom] { try await all("classroom", as: Classroom.self) }
-    public func teachers() async throws -> [Teacher] { try await all("teacher", as: Teacher.self) }
-    public func students() async throws -> [Student] { try await all("student", as: Student.self) }
-    public func guests() async throws -> [Guest] { try await all("guest", as: Guest.self) }
-    public func lessons() async throws -> [LessonRecord] { try await all("lesson", as: LessonRecord.self) }
-    public func lesson(_ id: LessonID) async throws -> LessonRecord? { try await one("lesson", id.rawValue, as: LessonRecord.self) }
 
     // MARK: Event log
 
