@@ -31,6 +31,9 @@ public struct ServerConfig: Sendable {
     /// How often each open connection's keep-alive is written to the lesson log. After a crash,
     /// connections are closed at their last one, so this bounds the attendance time a crash loses.
     public var attendanceHeartbeatSeconds: Int64 = 30
+    /// How often ended lessons that nobody is connected to are unloaded from memory (they are
+    /// rebuilt from the store if anyone comes back).
+    public var roomSweepSeconds: Int64 = 60
     /// Folder of the browser client (`Public/`). Nil: `Public` in the working directory, or next to
     /// the executable or one of its parent folders; when none exists no pages are served.
     public var publicDirectory: String?

@@ -138,7 +138,8 @@ public struct TirekApp: Sendable {
     /// The service group `run` uses; tests call `triggerGracefulShutdown()` on it.
     public func serviceGroup(signals: [UnixSignal], onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> ServiceGroup {
         ServiceGroup(configuration: .init(
-            services: [.init(service: try application(onRunning: onRunning)), .init(service: ClosingService(app: self))],
+            services: [.init(service: try application(onRunning: onRunning)), .init(service: ClosingService(app: self)),
+                       .init(service: RoomSweeper(rooms: rooms, interval: .seconds(config.roomSweepSeconds)))],
             gracefulShutdownSignals: signals,
             logger: logger))
     }

@@ -170,43 +170,11 @@ struct LoadgenCommand: AsyncParsableCommand {
         var students: [String]
     }
 
-    /// A hub school and teacher, classrooms of up to 50 device students, and a lesson starting in
-    /// a minute (its lobby is open); ids carry a per-run prefix.
+    /// A hub teacher, classrooms of up to 50 device students, and a lesson starting in a minute.
     private func createLesson(adminKey: String, count: Int) throws -> Lesson {
-        let p = "lg\(wallMicros() / 1000)"
-        func post(_ path: String, _ json: String) throws -> String {
-            try LoopbackHTTP.create(port: port, adminKey: adminKey, path, json)
-        }
-        _ = try post("/v1/schools", #"{"id":"\#(p)-hub","name":"Loadgen Hub","kind":"hub"}"#)
-        _ = try post("/v1/teachers", #"{"id":"\#(p)-t","school_id":"\#(p)-hub","name":"Loadgen Teacher"}"#)
-        var classrooms: [String] = []
-        for c in 0..<((count + 49) / 50) {
-            _ = try post("/v1/schools", #"{"id":"\#(p)-s\#(c)","name":"Loadgen School \#(c)","kind":"small"}"#)
-            _ = try post("/v1/classrooms", #"{"id":"\#(p)-c\#(c)","school_id":"\#(p)-s\#(c)","name":"Class \#(c)","grade":7}"#)
-            classrooms.append("\(p)-c\(c)")
-            for n in 0..<min(50, count - c * 50) {
-                _ = try post("/v1/students", #"{"id":"\#(p)-st\#(c * 50 + n)","classroom_id":"\#(p)-c\#(c)","name":"Student \#(c * 50 + n)","has_device":true}"#)
-            }
-        }
-        let start = wallMicros() / 1000 + 60_000
-        let ids = classrooms.map { "\"\($0)\"" }.joined(separator: ",")
-        let body = try post("/v1/lessons", """
-            {"id":"\(p)","subject":"Load","topic":"Fan-out","grade":7,"scheduled_start":\(start),
-             "hub_teacher_id":"\(p)-t","classroom_ids":[\(ids)],"guest_ids":[],"phase_minutes":{}}
-            """)
-        guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-              let links = object["links"] as? [[String: Any]] else { throw LoopbackHTTP.Failure(description: "lesson response without links") }
-        var byID: [String: String] = [:]
-        for link in links {
-            if let participant = link["participant"] as? [String: Any], let id = participant["id"] as? String, let token = link["token"] as? String {
-                byID[id] = token
-            }
-        }
-        guard let hub = byID["\(p)-t"] else { throw LoopbackHTTP.Failure(description: "no hub teacher link") }
-        let students = try (0..<count).map { i -> String in
-            guard let t = byID["\(p)-st\(i)"] else { throw LoopbackHTTP.Failure(description: "no link for student \(i)") }
-            return t
-        }
-        return Lesson(hubToken: hub, students: students)
+        let roster = try LoopbackRoster.create(port: port, adminKey: adminKey, prefix: "lg\(wallMicros() / 1000)",
+                                               students: count, perClassroom: 50, localTeachers: false)
+        let tokens = try roster.createLesson(id: roster.prefix)
+        return Lesson(hubToken: tokens[roster.hubTeacher]!, students: roster.students.map { tokens[$0]! })
     }
 }

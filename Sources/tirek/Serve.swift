@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between attendance keep-alives written per connection; a crash loses at most this much (env TIREK_ATTENDANCE_HEARTBEAT).")
     var attendanceHeartbeat: Int64 = Int64(env["TIREK_ATTENDANCE_HEARTBEAT"] ?? "") ?? 30
 
+    @Option(help: "Seconds between sweeps that unload ended lessons nobody is connected to (env TIREK_ROOM_SWEEP).")
+    var roomSweep: Int64 = Int64(env["TIREK_ROOM_SWEEP"] ?? "") ?? 60
+
     @Option(help: "Folder for lesson recordings (IVF + Ogg Opus per lesson); off when absent (env TIREK_RECORDINGS).")
     var recordings: String?
 
@@ -79,6 +82,7 @@ struct Serve: AsyncParsableCommand {
         }
         guard joinRate > 0, joinBurst >= 1 else { throw ValidationError("join rate must be above 0 and join burst at least 1") }
         guard heartbeat >= 1 else { throw ValidationError("heartbeat must be at least 1 second") }
+        guard roomSweep >= 1 else { throw ValidationError("room sweep must be at least 1 second") }
         guard attendanceHeartbeat >= 1 else { throw ValidationError("attendance heartbeat must be at least 1 second") }
     }
 
@@ -102,6 +106,7 @@ struct Serve: AsyncParsableCommand {
         config.tokenSecret = tokenSecret
         config.heartbeatSeconds = heartbeat
         config.attendanceHeartbeatSeconds = attendanceHeartbeat
+        config.roomSweepSeconds = roomSweep
         config.recordingsDirectory = (recordings ?? Self.env["TIREK_RECORDINGS"]).flatMap { $0.isEmpty ? nil : $0 }
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         config.publicDirectory = publicDirectory ?? Self.env["TIREK_PUBLIC"]

@@ -11,7 +11,7 @@ struct Tirek: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tirek",
         abstract: "Tirek: real-time hub-school lessons (phases, hand-raise, chat, polls, attendance, media relay).",
-        subcommands: [Serve.self, LessonCommand.self, TokenCommand.self, ReportCommand.self, LoadgenCommand.self])
+        subcommands: [Serve.self, LessonCommand.self, TokenCommand.self, ReportCommand.self, LoadgenCommand.self, SoakCommand.self])
 }
 
 /// Options shared by commands that open the database directly.

@@ -41,6 +41,8 @@ actor LessonRoom {
     private var engineTurns = TurnGate()
     private var timer: Task<Void, Never>?
     private(set) var connections: [UInt64: LiveConnection] = [:]
+    /// Set when the registry lets go of this room (see `retireIfIdle`); joins are refused after.
+    private(set) var retired = false
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
@@ -135,6 +137,7 @@ actor LessonRoom {
 
     /// Registers a connection: logs presence, sends `welcome`, tells those who may see it.
     func join(_ connection: LiveConnection) async throws {
+        guard !retired else { throw Retired(lesson: lessonID) }
         let now = clock.now()
         let participant = connection.participant
         let change: PresenceEvent.Change = online[participant.id] == nil && seen.contains(participant.id) ? .reconnected : .joined
@@ -362,6 +365,29 @@ actor LessonRoom {
             connection.outbound.sendControl(message)
             connection.outbound.close(code: 1001, reason: "server closing")
         }
+    }
+
+    /// A join that reached a room the registry has just let go of; the client's retry gets a fresh room.
+    struct Retired: Error, CustomStringConvertible {
+        let lesson: LessonID
+        var description: String { "lesson \(lesson) was unloaded while joining" }
+    }
+
+    /// Lets go of an ended lesson nobody is connected to: stops its timers and the recording, and
+    /// refuses joins from now on (true again if already retired). Everything is in the store, so a later join (or report) rebuilds
+    /// it; the registry drops the room when this returns true. Long-running servers would otherwise
+    /// keep every lesson they ever served in memory.
+    func retireIfIdle() -> Bool {
+        if retired { return true }
+        guard connections.isEmpty, engine.status == .ended else { return false }
+        retired = true
+        timer?.cancel()
+        timer = nil
+        attendance.heartbeats?.cancel()
+        attendance.heartbeats = nil
+        stopInteractionTimers()
+        fanout.recorder?.stop()
+        return true
     }
 
     /// Closes every connection of one participant (kick).

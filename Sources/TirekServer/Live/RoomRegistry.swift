@@ -1,4 +1,5 @@
 import Logging
+import ServiceLifecycle
 import TirekCore
 import TirekStore
 
@@ -46,4 +47,38 @@ actor RoomRegistry {
     func liveRoom(for id: LessonID) -> LessonRoom? { rooms[id] }
 
     var all: [LessonRoom] { Array(rooms.values) }
+
+    /// Unloads every ended lesson that nobody is connected to (see `LessonRoom.retireIfIdle`), and
+    /// returns how many. Called every `RoomSettings.sweepInterval` by `RoomSweeper`.
+    @discardableResult
+    func sweep() async -> Int {
+        var unloaded = 0
+        for (id, room) in rooms where await room.retireIfIdle() {
+            // The actor may have been re-entered while the room was asked; drop only that room.
+            if rooms[id] === room {
+                rooms[id] = nil
+                metrics.lessonsLive.decrement()
+                unloaded += 1
+            }
+            await room.fanout.recorder?.finish()
+        }
+        if unloaded > 0 { logger.info("unloaded ended lessons", metadata: ["count": "\(unloaded)", "live": "\(rooms.count)"]) }
+        return unloaded
+    }
+}
+
+/// Sweeps the registry for ended lessons nobody is connected to, at a fixed interval, until the
+/// server shuts down.
+struct RoomSweeper: Service {
+    let rooms: RoomRegistry
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do { try await Task.sleep(for: interval) } catch { return }
+                await rooms.sweep()
+            }
+        }
+    }
 }

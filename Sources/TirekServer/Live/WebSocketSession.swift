@@ -29,6 +29,10 @@ struct WebSocketSession {
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         do {
             try await room.join(connection)
+        } catch let retired as LessonRoom.Retired {
+            logger.info("join raced the unloading of an ended lesson", metadata: ["error": "\(retired)"])
+            try? await outbound.close(.unexpectedServerError, reason: "could not record your join; try again")
+            return
         } catch {
             logger.error("join failed", metadata: ["error": "\(error)"])
             try? await outbound.close(.unexpectedServerError, reason: "could not record your join; try again")

@@ -1,0 +1,169 @@
+import Foundation
+import HummingbirdWSClient
+import Synchronization
+
+/// One participant of the soak test: joins like a well-behaved client (obeys `retry_after_ms`),
+/// drops and rejoins on demand, sends requests, and keeps what it needs to check the server: its
+/// own online intervals (wall-clock ms, from `welcome` to the drop), the acks it got, the errors it
+/// did not expect, and the few things teachers look at (poll results, the hand queue, chat).
+final class SoakClient: Sendable {
+    let participant: String
+    let url: String
+
+    struct State {
+        var writer: WebSocketOutboundWriter?
+        var connection: Task<Void, Never>?
+        var welcomed = false
+        var refusedFor: Int?
+        var finished = true
+        var onlineSince: Int64?
+        var intervals: [(from: Int64, to: Int64)] = []
+        var connects = 0
+        var hints = 0
+        var silent = 0
+        var unexpected: [String] = []
+        var received = 0
+        var acks: [String: Int] = [:]
+        var poll: String?
+        var pollRespondents: [String: Int] = [:]
+        var waitingHands: [String] = []
+        var studentChats = 0
+        var ended = false
+    }
+
+    let state = Mutex(State())
+
+    init(participant: String, url: String) {
+        self.participant = participant
+        self.url = url
+    }
+
+    var isOnline: Bool { state.withLock { $0.welcomed && !$0.finished } }
+
+    /// Joins, retrying after each `join_rate_limited` hint (and after a second when an attempt got
+    /// no answer in 5 s); false after 60 attempts.
+    func join() async -> Bool {
+        for _ in 0..<60 {
+            state.withLock { s in
+                s.welcomed = false
+                s.refusedFor = nil
+                s.finished = false
+            }
+            let task = Task { await self.connect() }
+            state.withLock { $0.connection = task }
+            let deadline = ContinuousClock.now + .seconds(5)
+            var outcome: (welcomed: Bool, refusedFor: Int?, finished: Bool) = (false, nil, false)
+            while ContinuousClock.now < deadline {
+                outcome = state.withLock { ($0.welcomed, $0.refusedFor, $0.finished) }
+                if outcome.welcomed || outcome.refusedFor != nil || outcome.finished { break }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            if outcome.welcomed { return true }
+            await drop()
+            if let ms = outcome.refusedFor {
+                state.withLock { $0.hints += 1 }
+                try? await Task.sleep(for: .milliseconds(ms))
+            } else {
+                state.withLock { $0.silent += 1 }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        return false
+    }
+
+    private func connect() async {
+        do {
+            _ = try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, outbound, _ in
+                self.state.withLock { $0.writer = outbound }
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    if case .text(let text) = message { self.handle(text) }
+                }
+            }
+        } catch {}
+        state.withLock { s in
+            if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
+            s.onlineSince = nil
+            s.writer = nil
+            s.finished = true
+        }
+    }
+
+    /// Closes the connection (its online interval ends now) and waits up to 5 s for it to end.
+    func drop() async {
+        let (writer, task) = state.withLock { s in
+            if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
+            s.onlineSince = nil
+            return (s.writer, s.connection)
+        }
+        try? await writer?.close(.normalClosure, reason: "soak")
+        guard let task else { return }
+        let timeout = Task {
+            try? await Task.sleep(for: .seconds(5))
+            task.cancel()
+        }
+        await task.value
+        timeout.cancel()
+    }
+
+    /// Sends one text message; false when not connected or the write failed.
+    @discardableResult
+    func send(_ json: String) async -> Bool {
+        guard let writer = state.withLock({ $0.welcomed ? $0.writer : nil }) else { return false }
+        do {
+            try await writer.write(.text(json))
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func handle(_ text: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let type = object["type"] as? String else {
+            state.withLock { $0.unexpected.append("unparseable: \(text.prefix(120))") }
+            return
+        }
+        state.withLock { s in
+            s.received += 1
+            switch type {
+            case "welcome":
+                s.welcomed = true
+                s.connects += 1
+                s.onlineSince = wallMicros() / 1000
+            case "error":
+                let code = object["code"] as? String ?? "?"
+                if code == "join_rate_limited", let ms = object["retry_after_ms"] as? Int {
+                    s.refusedFor = ms
+                } else {
+                    s.unexpected.append("\(code): \(object["message"] as? String ?? "")")
+                }
+            case "ack":
+                s.acks[object["of"] as? String ?? "?", default: 0] += 1
+            case "poll.started":
+                s.poll = (object["poll"] as? [String: Any])?["id"] as? String
+            case "poll.results":
+                if let poll = (object["poll"] as? [String: Any])?["id"] as? String,
+                   let overall = (object["results"] as? [String: Any])?["overall"] as? [String: Any] {
+                    s.pollRespondents[poll] = overall["respondents"] as? Int ?? 0
+                }
+            case "hand.queue":
+                if object["view"] as? String == "owner", let entries = object["entries"] as? [[String: Any]] {
+                    s.waitingHands = entries.compactMap { $0["id"] as? String }
+                }
+            case "chat.message":
+                if (object["message"] as? [String: Any])?["sender_role"] as? String == "student" { s.studentChats += 1 }
+            case "lesson.state":
+                if (object["state"] as? [String: Any])?["status"] as? String == "ended" { s.ended = true }
+            default:
+                break
+            }
+        }
+    }
+
+    /// Milliseconds this client was online between `from` and `to` (wall clock).
+    func onlineMillis(from: Int64, to: Int64) -> Int64 {
+        state.withLock { s in
+            s.intervals.reduce(0) { sum, i in sum + max(0, min(i.to, to) - max(i.from, from)) }
+        }
+    }
+}

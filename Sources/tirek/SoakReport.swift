@@ -1,0 +1,92 @@
+import Foundation
+
+/// The soak test's result: each lesson's outcome, the server's memory and open files after each
+/// lesson, and whether connections and live lessons went back to zero. One JSON line and a table.
+struct SoakReport {
+    /// The server's resident memory, open file descriptors and threads, from /proc/<pid>.
+    struct ServerSample {
+        var rssBytes: Int
+        var openFiles: Int
+        var threads: Int
+
+        static func read(pid: Int32) -> ServerSample? {
+            guard let process = ProcessSample.read(pid: pid),
+                  let files = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"),
+                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+            let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
+                .flatMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? 0
+            return ServerSample(rssBytes: process.rssBytes, openFiles: files.count, threads: threads)
+        }
+
+        var rssMB: Double { (Double(rssBytes) / 1_048_576 * 10).rounded() / 10 }
+    }
+
+    /// Memory may grow while allocator arenas and caches warm up in the first lesson; after that,
+    /// the resident set after the last lesson may exceed the one after the first by at most this
+    /// fraction, or this many bytes, whichever is larger.
+    static let memoryGrowthAllowed = 0.10
+    static let memoryGrowthFloor = 16 << 20
+    /// Open files after the run may exceed those before it by at most this many (log files, the
+    /// database's WAL and shared memory, the recordings folder).
+    static let openFilesAllowed = 8
+
+    var baseline: ServerSample?
+    var lessons: [SoakLesson.Outcome] = []
+    var afterLessons: [ServerSample?] = []
+    var connectionsAtEnd = -1.0
+    var lessonsLiveAtEnd = -1.0
+    var atEnd: ServerSample?
+
+    var problems: [String] {
+        var list = lessons.flatMap { o in o.problems.map { "\(o.lesson): \($0)" } }
+        if connectionsAtEnd != 0 { list.append("tirek_connections is \(connectionsAtEnd) after everyone left") }
+        if lessonsLiveAtEnd != 0 { list.append("tirek_lessons_live is \(lessonsLiveAtEnd) after every lesson ended") }
+        let samples = afterLessons.compactMap { $0 }
+        if samples.count >= 2, let first = samples.first, let last = samples.last {
+            let allowed = max(Int(Double(first.rssBytes) * Self.memoryGrowthAllowed), Self.memoryGrowthFloor)
+            if last.rssBytes - first.rssBytes > allowed {
+                list.append("memory grew from \(first.rssMB) MB after the first lesson to \(last.rssMB) MB after the last")
+            }
+        }
+        if let before = baseline, let after = atEnd, after.openFiles - before.openFiles > Self.openFilesAllowed {
+            list.append("open files grew from \(before.openFiles) to \(after.openFiles)")
+        }
+        return list
+    }
+
+    var passed: Bool { problems.isEmpty }
+
+    var json: String {
+        func number(_ x: Double) -> String { x.isFinite ? String(format: "%.1f", x) : "null" }
+        let lessonsJSON = lessons.map { o in
+            """
+            {"lesson":"\(o.lesson)","students":\(o.students),"join_s":\(number(o.joinSeconds)),"storm_s":\(number(o.stormSeconds)),\
+            "storm_hints":\(o.hints),"storm_max_hints_per_client":\(o.maxHintsPerClient),"silent_attempts":\(o.silentAttempts),\
+            "flapping_reconnects":\(o.flapReconnects),"messages_received":\(o.messagesReceived),\
+            "chats_accepted":\(o.chatsAccepted),"chats_seen_by_hub":\(o.chatsSeenByHub),\
+            "answers_accepted":\(o.answersAccepted),"poll_respondents":\(o.pollRespondents),\
+            "attendance_max_error_ms":\(o.attendanceMaxErrorMs),"problems":\(o.problems.count)}
+            """
+        }.joined(separator: ",")
+        let rss = afterLessons.map { $0.map { number($0.rssMB) } ?? "null" }.joined(separator: ",")
+        return """
+            {"passed":\(passed),"lessons":[\(lessonsJSON)],"rss_mb_after_each_lesson":[\(rss)],\
+            "rss_mb_before":\(baseline.map { number($0.rssMB) } ?? "null"),\
+            "open_files_before":\(baseline?.openFiles ?? -1),"open_files_after":\(atEnd?.openFiles ?? -1),\
+            "threads_before":\(baseline?.threads ?? -1),"threads_after":\(atEnd?.threads ?? -1),\
+            "connections_at_end":\(number(connectionsAtEnd)),"lessons_live_at_end":\(number(lessonsLiveAtEnd)),\
+            "problems":\(problems.count)}
+            """
+    }
+
+    var table: String {
+        var lines = lessons.map(\.summary)
+        lines.append("server RSS MB: before \(baseline.map { "\($0.rssMB)" } ?? "n/a"), after each lesson "
+            + afterLessons.map { $0.map { "\($0.rssMB)" } ?? "n/a" }.joined(separator: ", "))
+        lines.append("open files before/after: \(baseline?.openFiles ?? -1)/\(atEnd?.openFiles ?? -1); "
+            + "threads \(baseline?.threads ?? -1)/\(atEnd?.threads ?? -1)")
+        lines.append("connections at end: \(connectionsAtEnd); live lessons at end: \(lessonsLiveAtEnd)")
+        lines.append(passed ? "soak: every check passed" : "soak: FAILED\n  " + problems.joined(separator: "\n  "))
+        return lines.joined(separator: "\n")
+    }
+}

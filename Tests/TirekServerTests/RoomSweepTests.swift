@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import TirekCore
+@_spi(Benchmarks) @testable import TirekServer
+
+/// A server runs for months: a lesson that has ended and that nobody is connected to is unloaded
+/// from memory, and comes back from the store, unchanged, if anyone asks for it again.
+@Suite struct RoomSweepTests {
+    @Test func anEndedLessonNobodyIsInIsUnloadedAndComesBackFromTheStore() async throws {
+        let clock = ManualClock(start: LessonTime.at(-1))
+        let server = try await RunningServer.start(clock: clock)
+        let lesson = try await LessonFixture.make(on: server, classrooms: 1, students: 2, startsInMillis: 60_000,
+                                                  now: LessonTime.at(-1).millis, observer: false)
+        let hub = try await TestSocket.connect(lesson.url(server, "t-hub"))
+        _ = try await hub.next("welcome")
+        let student = try await TestSocket.connect(lesson.url(server, "s1-0"))
+        _ = try await student.next("welcome")
+        LessonTime.advance(clock, to: 0)
+        _ = try await hub.next("lesson.transition")
+        let gauge = { BroadcastTests.value(of: "tirek_lessons_live", in: server.app.metrics.render()) }
+        #expect(gauge() == 1)
+
+        // Running, with people in it: kept.
+        #expect(await server.app.rooms.sweep() == 0)
+        LessonTime.advance(clock, to: 12)
+        try await hub.request(#"{"type":"lesson.end","id":"end"}"#, id: "end")
+
+        // Ended, but the hub teacher is still connected: kept.
+        await student.close()
+        #expect(await server.app.rooms.sweep() == 0)
+        #expect(gauge() == 1)
+
+        // Ended and empty: unloaded.
+        await hub.close()
+        try await waitUntil { await server.app.connectionCount() == 0 }
+        let before = try await server.request(.get, "/v1/lessons/L1/attendance")
+        #expect(await server.app.rooms.sweep() == 1)
+        #expect(await server.app.rooms.liveRoom(for: "L1") == nil)
+        #expect(gauge() == 0)
+
+        // The report is the same from the store, and a late visitor gets the ended lesson back.
+        let after = try await server.request(.get, "/v1/lessons/L1/attendance")
+        #expect(after.status == 200)
+        #expect(after.body == before.body)
+        let late = try await TestSocket.connect(lesson.url(server, "s1-1"))
+        let welcome = try await late.next("welcome")
+        #expect((welcome["lesson_state"] as? [String: Any])?["status"] as? String == "ended")
+        #expect(gauge() == 1)
+        await late.close()
+        try await server.stop()
+    }
+
+    /// The sweep and a join can cross: the join reaches a room that was just let go of. It is
+    /// refused with 1011 "try again", and the retry is served by a fresh room loaded from the store.
+    @Test func aJoinThatReachesAnUnloadedRoomIsToldToRetryAndTheRetryGetsAFreshRoom() async throws {
+        let clock = ManualClock(start: LessonTime.at(-1))
+        let server = try await RunningServer.start(clock: clock)
+        let lesson = try await LessonFixture.make(on: server, classrooms: 1, students: 1, startsInMillis: 60_000,
+                                                  now: LessonTime.at(-1).millis, observer: false)
+        let hub = try await TestSocket.connect(lesson.url(server, "t-hub"))
+        _ = try await hub.next("welcome")
+        try await hub.request(#"{"type":"lesson.end","id":"end"}"#, id: "end")
+        await hub.close()
+        try await waitUntil { await server.app.connectionCount() == 0 }
+
+        // The sweep's first step (the room lets go) without its second (the registry drops it).
+        let room = try #require(await server.app.rooms.liveRoom(for: "L1"))
+        #expect(await room.retireIfIdle())
+        let frames = try await RawWebSocket.connect(port: server.port, path: "/v1/ws?token=\(lesson.token("s1-0"))").framesUntilClose()
+        #expect(frames.last?.closeCode == 1011)
+
+        await server.app.rooms.sweep()
+        let retry = try await TestSocket.connect(lesson.url(server, "s1-0"))
+        _ = try await retry.next("welcome")
+        #expect(await server.app.rooms.liveRoom(for: "L1") !== room)
+        await retry.close()
+        try await server.stop()
+    }
+
+    func waitUntil(_ condition: @Sendable () async -> Bool) async throws {
+        for _ in 0..<200 {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("condition not met within 4 s")
+    }
+}
