@@ -15,8 +15,19 @@ key=soak-$(date +%s)
 "$bin" serve --host 127.0.0.1 --port "$port" --db "$dir/tirek.sqlite" --admin-key "$key" \
     --room-sweep 2 --log-level warning >"$dir/server.log" 2>&1 &
 pid=$!
+# SIGTERM must stop the server within 15 s (graceful shutdown); otherwise it is killed and the run fails.
+stop_server() {
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 150); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    echo "soak: the server did not stop within 15 s of SIGTERM; killed"
+    kill -9 "$pid" 2>/dev/null
+    return 1
+}
 cleanup() {
-    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    stop_server || true
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -27,6 +38,7 @@ for _ in $(seq 100); do
 done
 status=0
 "$bin" soak --port "$port" --admin-key "$key" --server-pid "$pid" --room-sweep 2 "$@" || status=$?
+stop_server || status=4
 if [ "$status" -ne 0 ]; then
     echo "soak: server log (last 40 lines):"
     tail -40 "$dir/server.log"

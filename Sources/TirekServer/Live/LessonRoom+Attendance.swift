@@ -13,9 +13,9 @@ struct RoomAttendance: Sendable {
     var lastAlive: [ConnectionID: Instant] = [:]
     /// The periodic keep-alive writer (one per room).
     var heartbeats: Task<Void, Never>?
-    /// When `attendance.live` was last broadcast (monotonic), and the lesson instant of the newest
-    /// change not yet shown, if a trailing broadcast is scheduled (see `attendanceLiveChanged`).
-    var liveSentAt: ContinuousClock.Instant?
+    /// At most a few `attendance.live` broadcasts a second (see `attendanceLiveChanged`), and the
+    /// lesson instant of the newest change not yet shown.
+    var liveThrottle = BroadcastThrottle<Bool>(interval: .milliseconds(250))
     var livePendingAt: Instant?
 }
 
@@ -224,33 +224,27 @@ extension LessonRoom {
         send(encoder.encode(attendanceLive(for: connection.participant, now: now)), to: connection)
     }
 
-    /// At most one `attendance.live` broadcast per `liveInterval`: the first change is shown at
-    /// once, later ones within the interval in one trailing broadcast as of the newest change. A
-    /// reconnect storm of n students then costs a few broadcasts a second, not n views of n rows.
-    static var liveInterval: Duration { .milliseconds(250) }
-
+    /// At most one `attendance.live` broadcast per 250 ms: the first change is shown at once, later
+    /// ones within the interval in one trailing broadcast as of the newest change. A reconnect
+    /// storm of n students then costs a few broadcasts a second, not n views of n rows.
     func attendanceLiveChanged(at now: Instant) {
-        if attendance.livePendingAt != nil {
+        switch attendance.liveThrottle.changed(true, now: .now) {
+        case .now:
+            broadcastAttendanceLive(now: now)
+        case .alreadyScheduled:
             attendance.livePendingAt = now
-            return
-        }
-        let sentAt = ContinuousClock.now
-        if let last = attendance.liveSentAt, sentAt - last < Self.liveInterval {
+        case .later(let when):
             attendance.livePendingAt = now
             Task { [weak self] in
-                try? await Task.sleep(until: last + Self.liveInterval)
+                try? await Task.sleep(until: when)
                 await self?.flushAttendanceLive()
             }
-            return
         }
-        attendance.liveSentAt = sentAt
-        broadcastAttendanceLive(now: now)
     }
 
     private func flushAttendanceLive() {
-        guard let at = attendance.livePendingAt else { return }
+        guard attendance.liveThrottle.flush(true, now: .now), let at = attendance.livePendingAt else { return }
         attendance.livePendingAt = nil
-        attendance.liveSentAt = ContinuousClock.now
         broadcastAttendanceLive(now: at)
     }
 

@@ -16,6 +16,8 @@ struct InteractionState: Sendable {
     /// One timer: the next instant a disconnected raiser's hand runs out of grace.
     var expiryTimer: Task<Void, Never>?
     var expiryAt: Instant?
+    /// Live `poll.results` at most a few times a second per poll (see `pollResultsChanged`).
+    var resultsThrottle = BroadcastThrottle<PollID>(interval: .milliseconds(250))
 
     /// How many recent chat messages a new connection receives after `welcome`.
     static let recentChatOnJoin = 50
@@ -333,7 +335,10 @@ extension LessonRoom {
                 }
             case .pollStarted(let poll):
                 broadcast(encoder.encode(PollStartedMessage(poll: PollInfo(poll)))) { Self.follows(poll.scope, $0) }
-            case .pollUpdated(let id), .pollClosed(let id):
+            case .pollUpdated(let id):
+                pollResultsChanged(id)
+            case .pollClosed(let id):
+                interaction.resultsThrottle.sent(id, now: .now)
                 sendPollResults(id, to: Array(connections.values))
             case .shares(let actions):
                 dispatchShares(actions, now: now)
@@ -344,6 +349,28 @@ extension LessonRoom {
                 for scope in scopes { sendOwnerView(scope, to: nil) }
             }
         }
+    }
+
+    /// Live results go out at most a few times a second per poll (every answer changes them; a
+    /// class of a thousand answering at once would otherwise cost a thousand broadcasts to every
+    /// teacher). The final results at `poll.close` go out at once.
+    private func pollResultsChanged(_ id: PollID) {
+        switch interaction.resultsThrottle.changed(id, now: .now) {
+        case .now:
+            sendPollResults(id, to: Array(connections.values))
+        case .alreadyScheduled:
+            break
+        case .later(let when):
+            Task { [weak self] in
+                try? await Task.sleep(until: when)
+                await self?.flushPollResults(id)
+            }
+        }
+    }
+
+    private func flushPollResults(_ id: PollID) {
+        guard interaction.resultsThrottle.flush(id, now: .now) else { return }
+        sendPollResults(id, to: Array(connections.values))
     }
 
     /// `poll.results` to each connection that may see them now (live for teachers and

@@ -40,6 +40,10 @@ actor LessonRoom {
     /// Engine changes take turns: a change is computed on a copy, persisted, then adopted.
     private var engineTurns = TurnGate()
     private var timer: Task<Void, Never>?
+    /// A tick is running (see `scheduleTimer`).
+    private var ticking = false
+    /// Set at shutdown and when the room is retired: no timer is scheduled again.
+    private var timersStopped = false
     private(set) var connections: [UInt64: LiveConnection] = [:]
     /// Set when the registry lets go of this room (see `retireIfIdle`); joins are refused after.
     private(set) var retired = false
@@ -320,8 +324,12 @@ actor LessonRoom {
         if engine.status == .ended { fanout.recorder?.stop() }
     }
 
-    /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick.
-    private func scheduleTimer() {
+    /// Keeps exactly one timer: a sleep until the engine's next deadline, then a tick. While a tick
+    /// runs, engine changes do not touch the timer (cancelling it would cancel the tick's own write
+    /// to the store); the tick schedules the next one when it is done. A failed tick is retried
+    /// after `retryAfter`.
+    private func scheduleTimer(retryAfter: Duration? = nil) {
+        guard !ticking, !timersStopped else { return }
         timer?.cancel()
         guard let deadline = engine.nextDeadline else {
             timer = nil
@@ -329,6 +337,7 @@ actor LessonRoom {
         }
         timer = Task { [clock] in
             do {
+                if let retryAfter { try await Task.sleep(for: retryAfter) }
                 try await clock.sleep(until: deadline)
             } catch {
                 return
@@ -338,15 +347,18 @@ actor LessonRoom {
     }
 
     private func tick() async {
+        ticking = true
         let now = clock.now()
+        var failed = false
         do {
             let step = try await apply(.tick(at: now))
             perform(step, now: now)
-            if !step.actions.isEmpty || engine.nextDeadline.map({ $0 <= now }) == true { scheduleTimer() }
         } catch {
-            logger.error("lesson timer failed", metadata: ["error": "\(error)"])
-            scheduleTimer()
+            logger.error("lesson timer failed; retrying in a second", metadata: ["lesson": "\(lessonID)", "error": "\(error)"])
+            failed = true
         }
+        ticking = false
+        scheduleTimer(retryAfter: failed ? .seconds(1) : nil)
     }
 
     /// The engine's snapshot now (for the admin view and tests).
@@ -356,6 +368,7 @@ actor LessonRoom {
 
     /// Tells everyone the server is closing and closes every connection (graceful shutdown).
     func close(reason: String, reconnectAfterMs: Int64) {
+        timersStopped = true
         timer?.cancel()
         attendance.heartbeats?.cancel()
         stopInteractionTimers()
@@ -381,6 +394,7 @@ actor LessonRoom {
         if retired { return true }
         guard connections.isEmpty, engine.status == .ended else { return false }
         retired = true
+        timersStopped = true
         timer?.cancel()
         timer = nil
         attendance.heartbeats?.cancel()
