@@ -69,6 +69,7 @@ struct SoakLesson {
         let joined = await Self.all(everyone) { await $0.join() }
         let joinSeconds = Self.seconds(since: joinStart)
         if joined.contains(false) { problems.append("\(joined.filter { !$0 }.count) participants never got in") }
+        log("\(id): \(everyone.count) participants joined in \(String(format: "%.1f", joinSeconds)) s")
         try await request(hub, #"{"type":"lesson.start","id":"start"}"#, ack: "lesson.start", &problems)
 
         let stop = StopSignal()
@@ -117,6 +118,7 @@ struct SoakLesson {
         let back = await Self.all(steady) { await $0.join() }
         let stormSeconds = Self.seconds(since: stormStart)
         if back.contains(false) { problems.append("\(back.filter { !$0 }.count) students not back after the storm") }
+        log("\(id): storm of \(steady.count) students absorbed in \(String(format: "%.1f", stormSeconds)) s")
         let stormHints = zip(steady, before).map { $0.0.state.withLock { $0.hints } - $0.1 }
 
         await at(0.6)

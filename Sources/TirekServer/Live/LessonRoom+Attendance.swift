@@ -191,13 +191,18 @@ extension LessonRoom {
     /// The live view for one viewer: everything for the hub teacher, admins and observers; their
     /// own classroom (and the teachers) for a local teacher or a classroom screen.
     func attendanceLive(for viewer: Participant, now: Instant) -> AttendanceLiveMessage {
+        Self.attendanceLive(attendanceLiveEveryone(now: now), for: viewer)
+    }
+
+    /// The whole live view (every row), computed once per broadcast: figures cost O(students)
+    /// each time, and each local teacher's view is only a filter of it.
+    private func attendanceLiveEveryone(now: Instant) -> AttendanceLiveMessage {
         let ledger = attendance.ledger
         let people = members
-        let entries = ledger.liveView(at: now).participants.compactMap { live -> AttendanceLiveMessage.Entry? in
+        let entries = ledger.liveView(at: now).participants.map { live -> AttendanceLiveMessage.Entry in
             let participant = people[live.participant]
                 ?? Participant(id: live.participant, role: live.role, displayName: live.participant.rawValue,
                                classroomID: live.classroom)
-            guard PresenceVisibility.canSee(viewer: viewer, subject: participant) || Self.seesEveryone(viewer) else { return nil }
             return AttendanceLiveMessage.Entry(
                 participant: participant, connected: live.connected, openConnections: live.openConnections,
                 connectedSince: live.connectedSince, lastLeft: live.lastLeft, drops: live.drops,
@@ -206,12 +211,21 @@ extension LessonRoom {
         let marks = ledger.knownStudents.compactMap { id -> AttendanceLiveMessage.Mark? in
             let figures = ledger.studentFigures(for: id, at: now)
             guard let status = figures.rollCall else { return nil }
-            guard Self.seesEveryone(viewer) || (figures.classroom != nil && figures.classroom == viewer.classroomID) else { return nil }
             return AttendanceLiveMessage.Mark(
                 studentID: id, classroomID: figures.classroom, status: status.rawValue,
                 reason: figures.reason.map { .init(code: $0.code, text: $0.text) }, onlineMs: figures.onlineMs.value)
         }
         return AttendanceLiveMessage(at: now, lessonState: ledger.lessonState.rawValue, participants: entries, rollCall: marks)
+    }
+
+    /// What `viewer` may see of the whole view: everything for the hub teacher and supervisors;
+    /// for a classroom, those presence visibility shows it and its own classroom's roll call.
+    private static func attendanceLive(_ everyone: AttendanceLiveMessage, for viewer: Participant) -> AttendanceLiveMessage {
+        guard !seesEveryone(viewer) else { return everyone }
+        var view = everyone
+        view.participants = everyone.participants.filter { PresenceVisibility.canSee(viewer: viewer, subject: $0.participant) }
+        view.rollCall = everyone.rollCall.filter { $0.classroomID != nil && $0.classroomID == viewer.classroomID }
+        return view
     }
 
     private static func seesEveryone(_ viewer: Participant) -> Bool {
@@ -251,6 +265,7 @@ extension LessonRoom {
     /// Sends the live view to every connection whose role sees it; encoded once per distinct view.
     func broadcastAttendanceLive(now: Instant) {
         var encoded: [String: ByteBuffer] = [:]
+        var everyone: AttendanceLiveMessage?
         for connection in connections.values where Self.seesAttendance(connection.participant.role) {
             let viewer = connection.participant
             let key = Self.seesEveryone(viewer) ? "*" : "c:" + (viewer.classroomID?.rawValue ?? "")
@@ -258,7 +273,9 @@ extension LessonRoom {
             if let cached = encoded[key] {
                 buffer = cached
             } else {
-                buffer = encoder.encode(attendanceLive(for: viewer, now: now))
+                let whole = everyone ?? attendanceLiveEveryone(now: now)
+                everyone = whole
+                buffer = encoder.encode(Self.attendanceLive(whole, for: viewer))
                 encoded[key] = buffer
             }
             send(buffer, to: connection)
