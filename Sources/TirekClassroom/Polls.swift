@@ -178,34 +178,15 @@ public struct Polls: Sendable, Equatable, Codable {
         Self.aggregate(polls[try indexOf(id)])
     }
 
-    /// What `viewer` may see of a poll's results:
-    /// - hub teacher, admin, observer: the full live aggregate, any time;
-    /// - local teacher: the full live aggregate of lesson polls and of their classroom's polls;
-    /// - students, classroom screens, assistants of the poll's scope: after close only
-    ///   (`results_hidden` before), the overall counts and their own classroom's counts only.
-    /// Anyone else: `forbidden`.
+    /// What `viewer` may see of a poll's results (see `PollResultsView.results(for:)`).
     public func results(_ id: PollID, for viewer: Participant) throws -> PollAggregate {
+        try resultsView(id).results(for: viewer)
+    }
+
+    /// A poll's results with the aggregate computed once, for showing to many viewers.
+    public func resultsView(_ id: PollID) throws -> PollResultsView {
         let poll = polls[try indexOf(id)]
-        let full = Self.aggregate(poll)
-        switch viewer.role {
-        case .hubTeacher, .admin, .observer:
-            return full
-        case .localTeacher:
-            if case .classroom(let c) = poll.scope, viewer.classroomID != c {
-                throw Refusal(.forbidden, "this poll is for another classroom")
-            }
-            return full
-        case .student, .classroom, .assistant:
-            if case .classroom(let c) = poll.scope, viewer.classroomID != c {
-                throw Refusal(.forbidden, "this poll is for another classroom")
-            }
-            guard !poll.isOpen else {
-                throw Refusal(.pollResultsHidden, "results are shown when the teacher closes the poll")
-            }
-            var limited = full
-            limited.classrooms = full.classrooms.filter { $0.classroomID != nil && $0.classroomID == viewer.classroomID }
-            return limited
-        }
+        return PollResultsView(poll: poll, full: Self.aggregate(poll))
     }
 
     // MARK: Helpers
@@ -281,5 +262,39 @@ public struct Polls: Sendable, Equatable, Codable {
                 }
             }
         return PollAggregate(pollID: poll.id, kind: poll.kind, isOpen: poll.isOpen, overall: finish(overall), classrooms: classrooms)
+    }
+}
+
+/// One poll's aggregate, computed once, and what each viewer may see of it.
+public struct PollResultsView: Sendable {
+    let poll: Poll
+    let full: PollAggregate
+
+    /// What `viewer` may see of the results:
+    /// - hub teacher, admin, observer: the full live aggregate, any time;
+    /// - local teacher: the full live aggregate of lesson polls and of their classroom's polls;
+    /// - students, classroom screens, assistants of the poll's scope: after close only
+    ///   (`results_hidden` before), the overall counts and their own classroom's counts only.
+    /// Anyone else: `forbidden`.
+    public func results(for viewer: Participant) throws -> PollAggregate {
+        switch viewer.role {
+        case .hubTeacher, .admin, .observer:
+            return full
+        case .localTeacher:
+            if case .classroom(let c) = poll.scope, viewer.classroomID != c {
+                throw Refusal(.forbidden, "this poll is for another classroom")
+            }
+            return full
+        case .student, .classroom, .assistant:
+            if case .classroom(let c) = poll.scope, viewer.classroomID != c {
+                throw Refusal(.forbidden, "this poll is for another classroom")
+            }
+            guard !poll.isOpen else {
+                throw Refusal(.pollResultsHidden, "results are shown when the teacher closes the poll")
+            }
+            var limited = full
+            limited.classrooms = full.classrooms.filter { $0.classroomID != nil && $0.classroomID == viewer.classroomID }
+            return limited
+        }
     }
 }

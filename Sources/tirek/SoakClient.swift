@@ -11,6 +11,9 @@ final class SoakClient: Sendable {
     let url: String
 
     struct State {
+        /// Numbers connection attempts: a connection that ends after a newer one began (its close
+        /// handshake outlived `drop`'s wait) must not touch the newer one's state.
+        var attempt = 0
         var writer: WebSocketOutboundWriter?
         var connection: Task<Void, Never>?
         var welcomed = false
@@ -41,17 +44,19 @@ final class SoakClient: Sendable {
     var isOnline: Bool { state.withLock { $0.welcomed && !$0.finished } }
 
     /// Joins, retrying after each `join_rate_limited` hint (and after a second when an attempt got
-    /// no answer in 5 s); false after 60 attempts.
+    /// no answer in 15 s); false after 60 attempts.
     func join() async -> Bool {
         for _ in 0..<60 {
-            state.withLock { s in
+            let attempt = state.withLock { s in
+                s.attempt += 1
                 s.welcomed = false
                 s.refusedFor = nil
                 s.finished = false
+                return s.attempt
             }
-            let task = Task { await self.connect() }
+            let task = Task { await self.connect(attempt) }
             state.withLock { $0.connection = task }
-            let deadline = ContinuousClock.now + .seconds(5)
+            let deadline = ContinuousClock.now + .seconds(15)
             var outcome: (welcomed: Bool, refusedFor: Int?, finished: Bool) = (false, nil, false)
             while ContinuousClock.now < deadline {
                 outcome = state.withLock { ($0.welcomed, $0.refusedFor, $0.finished) }
@@ -71,16 +76,17 @@ final class SoakClient: Sendable {
         return false
     }
 
-    private func connect() async {
+    private func connect(_ attempt: Int) async {
         do {
             _ = try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, outbound, _ in
-                self.state.withLock { $0.writer = outbound }
+                self.state.withLock { if $0.attempt == attempt { $0.writer = outbound } }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
-                    if case .text(let text) = message { self.handle(text) }
+                    if case .text(let text) = message { self.handle(text, attempt: attempt) }
                 }
             }
         } catch {}
         state.withLock { s in
+            guard s.attempt == attempt else { return }
             if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
             s.onlineSince = nil
             s.writer = nil
@@ -93,6 +99,10 @@ final class SoakClient: Sendable {
         let (writer, task) = state.withLock { s in
             if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
             s.onlineSince = nil
+            s.attempt += 1
+            s.finished = true
+            s.welcomed = false
+            defer { s.writer = nil }
             return (s.writer, s.connection)
         }
         try? await writer?.close(.normalClosure, reason: "soak")
@@ -117,7 +127,16 @@ final class SoakClient: Sendable {
         }
     }
 
-    private func handle(_ text: String) {
+    /// The message types this client reads; others (presence, attendance views, transitions…) are
+    /// only counted, so a thousand clients in one process can keep up.
+    private static let read = ["welcome", "error", "ack", "poll.started", "poll.results", "hand.queue", "chat.message", "lesson.state"]
+        .map { #""type":"\#($0)""# }
+
+    private func handle(_ text: String, attempt: Int) {
+        guard Self.read.contains(where: { text.contains($0) }) else {
+            state.withLock { $0.received += 1 }
+            return
+        }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let type = object["type"] as? String else {
             state.withLock { $0.unexpected.append("unparseable: \(text.prefix(120))") }
@@ -127,13 +146,22 @@ final class SoakClient: Sendable {
             s.received += 1
             switch type {
             case "welcome":
+                let at = (object["server_time"] as? NSNumber)?.int64Value ?? wallMicros() / 1000
+                // A welcome that arrives after its attempt was given up: that connection is being
+                // closed now, but the server had it open until then.
+                guard s.attempt == attempt else {
+                    s.intervals.append((at, wallMicros() / 1000))
+                    break
+                }
                 s.welcomed = true
                 s.connects += 1
-                s.onlineSince = wallMicros() / 1000
+                // The server's instant of the join (same machine, same clock): when this client
+                // is busy, the welcome may be read a while after it was sent.
+                s.onlineSince = at
             case "error":
                 let code = object["code"] as? String ?? "?"
                 if code == "join_rate_limited", let ms = object["retry_after_ms"] as? Int {
-                    s.refusedFor = ms
+                    if s.attempt == attempt { s.refusedFor = ms }
                 } else {
                     s.unexpected.append("\(code): \(object["message"] as? String ?? "")")
                 }

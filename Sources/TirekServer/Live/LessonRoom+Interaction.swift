@@ -377,11 +377,11 @@ extension LessonRoom {
     /// supervisors; after close for the poll's students, filtered to their classroom).
     private func sendPollResults(_ id: PollID, to targets: [LiveConnection]) {
         let polls = interaction.model.polls
-        guard let poll = polls.poll(id) else { return }
+        guard let poll = polls.poll(id), let view = try? polls.resultsView(id) else { return }
         let info = PollInfo(poll)
         var encoded: [PollAggregate: ByteBuffer] = [:]
         for connection in targets {
-            guard let results = try? polls.results(id, for: connection.participant) else { continue }
+            guard let results = try? view.results(for: connection.participant) else { continue }
             let buffer = encoded[results] ?? encoder.encode(PollResultsMessage(poll: info, results: results))
             encoded[results] = buffer
             send(buffer, to: connection)

@@ -178,7 +178,8 @@ actor LessonRoom {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
         fanout.unsubscribe(connection)
         metrics.connections.decrement()
-        let now = clock.now()
+        // The leave counts from when the socket ended: in a storm the room may get to it seconds later.
+        let now = min(connection.closedAt ?? clock.now(), clock.now())
         let participant = connection.participant
         var remaining = 0
         if var entry = online[participant.id] {

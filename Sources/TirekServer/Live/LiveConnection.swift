@@ -11,6 +11,9 @@ import TirekProtocol
     private let prefs = Mutex(MediaPreferences())
     /// When the write in progress began (uptime nanoseconds), 0 when no write is pending.
     let writeStartedAt = Atomic<UInt64>(0)
+    /// When the session saw the socket end (lesson ms; 0 while open). Attendance counts the leave
+    /// from then, not from when a busy room got to it.
+    private let closedMillis = Atomic<Int64>(0)
 
     var participant: Participant { claims.participant }
 
@@ -24,6 +27,16 @@ import TirekProtocol
     public var mediaPreferences: MediaPreferences {
         get { prefs.withLock { $0 } }
         set { prefs.withLock { $0 = newValue } }
+    }
+
+    /// Notes the instant the socket ended; the first call wins.
+    func markClosed(at instant: Instant) {
+        _ = closedMillis.compareExchange(expected: 0, desired: instant.millis, ordering: .relaxed)
+    }
+
+    var closedAt: Instant? {
+        let ms = closedMillis.load(ordering: .relaxed)
+        return ms == 0 ? nil : Instant(millis: ms)
     }
 
     public static func == (a: LiveConnection, b: LiveConnection) -> Bool { a.id == b.id }

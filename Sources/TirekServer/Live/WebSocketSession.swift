@@ -52,13 +52,16 @@ struct WebSocketSession {
             }
             group.addTask {
                 let error = await readLoop(inbound)
+                connection.markClosed(at: room.clock.now())
                 connection.outbound.close()
                 return .reader(error)
             }
             var error: (any Error)?
             for await ended in group {
                 switch ended {
-                case .writer: group.cancelAll()
+                case .writer:
+                    connection.markClosed(at: room.clock.now())
+                    group.cancelAll()
                 case .reader(let e): error = e
                 case .watchdog: break
                 }
