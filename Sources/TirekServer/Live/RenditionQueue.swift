@@ -8,8 +8,10 @@ import TirekProtocol
 /// Policy: input starts at a source keyframe — the camera's cached group of pictures when there is
 /// one (all but its newest frame are only decoded, so the first output is the current picture),
 /// otherwise the next keyframe. At most `capacity` frames to encode may wait; one more means the
-/// transcoder fell behind: every waiting frame is dropped and input restarts at the next source
-/// keyframe (a VP8 decoder can only resume there). Each start and stop begins a new generation, so
+/// transcoder fell behind: camera frames are dropped up to the next source keyframe (a VP8 decoder
+/// can only resume there), while what already waits is still transcoded (it decodes: nothing is
+/// missing before it). A keyframe that finds the queue full replaces what waits, so the rendition
+/// catches up to the live picture. Each start and stop begins a new generation, so
 /// the worker knows to drop its codecs and any batch it took before.
 struct RenditionQueue {
     struct Item: Sendable {
@@ -112,18 +114,19 @@ struct RenditionQueue {
             awaitingKeyframe = false
         }
         if encodable >= capacity {
-            // Behind: nothing waiting can be used once a frame is skipped.
-            result.dropped = items.count
-            items.removeAll()
-            encodable = 0
-            if !header.isKeyframe {
-                result.dropped += 1
-                stats.dropped += result.dropped
+            guard header.isKeyframe else {
+                // Behind: skip input up to the next keyframe; what waits still decodes and goes out.
+                stats.dropped += 1
+                result.dropped = 1
                 awaitingKeyframe = true
                 result.needsSourceKeyframe = true
                 return result
             }
-            stats.dropped += result.dropped
+            // Behind, at a keyframe: jump to it (what waits is older than the picture it brings).
+            result.dropped = items.count
+            stats.dropped += items.count
+            items.removeAll()
+            encodable = 0
         }
         items.append(Item(frame: frame, header: header, encode: true))
         encodable += 1
