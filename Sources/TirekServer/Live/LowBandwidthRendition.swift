@@ -40,7 +40,7 @@ final class LowBandwidthRendition: Sendable {
 
     struct Stats: Equatable, Sendable {
         var queue = RenditionQueue.Stats()
-        /// `camera_low` frames produced.
+        /// `camera_low` frames produced and sent to the fan-out.
         var framesOut = 0
         var keyframesOut = 0
         var bytesOut = 0
@@ -198,32 +198,33 @@ final class LowBandwidthRendition: Sendable {
     private func emit(_ chunks: [EncodedChunk], source: MediaHeader, generation: UInt64, elapsed: UInt64?) {
         guard !chunks.isEmpty || elapsed != nil else { return }
         var frames: [(ByteBuffer, MediaHeader)] = []
+        var size: (width: Int, height: Int)?
         for chunk in chunks {
-            let isKeyframe = VP8FrameHeader(chunk.bytes)?.isKeyframe ?? false
+            let vp8 = VP8FrameHeader(chunk.bytes)
+            let isKeyframe = vp8?.isKeyframe ?? false
+            if isKeyframe, let w = vp8?.width, let h = vp8?.height { size = (w, h) }
             codec.sequence &+= 1
             let header = MediaHeader(track: .cameraLow, flags: isKeyframe ? .keyframe : [], sequence: codec.sequence,
                                      timestamp: source.timestamp)
             frames.append((header.frame(payload: chunk.bytes), header))
         }
-        counters.withLock { s in
-            if let elapsed {
+        if let elapsed {
+            counters.withLock { s in
                 s.transcodeNanos += elapsed
                 s.transcodedFrames += 1
             }
+        }
+        // Output of a generation that has ended (stopped meanwhile) is not sent.
+        guard !frames.isEmpty, state.withLock({ $0.isActive && $0.generation == generation }),
+              let sink = sink.withLock({ $0.value }) else { return }
+        counters.withLock { s in
             for (frame, header) in frames {
                 s.framesOut += 1
                 s.bytesOut += frame.readableBytes - MediaHeader.size
-                if header.isKeyframe {
-                    s.keyframesOut += 1
-                    if let size = VP8FrameHeader(Array(frame.readableBytesView.dropFirst(MediaHeader.size).prefix(10))) {
-                        s.width = size.width ?? s.width
-                        s.height = size.height ?? s.height
-                    }
-                }
+                if header.isKeyframe { s.keyframesOut += 1 }
             }
+            if let size { (s.width, s.height) = size }
         }
-        guard !frames.isEmpty, state.withLock({ $0.isActive && $0.generation == generation }),
-              let sink = sink.withLock({ $0.value }) else { return }
         metrics?.renditionFrames.increment(by: Int64(frames.count))
         for (frame, header) in frames { sink.renditionFrame(frame, header: header) }
     }
