@@ -74,7 +74,7 @@ actor LessonRoom {
                                                        hubDropGrace: settings.hubDropGrace))
         fanout = MediaFanout(metrics: metrics, recorder: settings.recordingsDirectory.map {
             LessonRecorder(root: $0, lessonID: roster.lesson.id, logger: logger)
-        })
+        }, logger: logger)
         for track in [MediaTrack.audio, .camera, .screen] {
             fanout.setPublisher(roster.hubTeacher.id, for: track)
         }
@@ -216,11 +216,12 @@ actor LessonRoom {
             send(encoder.encode(Pong(t: ping.t, serverTime: clock.now()), id: frame.id), to: connection)
         case .mediaPreferences(let prefs):
             connection.mediaPreferences = prefs
-            if !prefs.audioOnly {
-                let track: MediaTrack = prefs.lowBandwidth ? .cameraLow : .camera
-                connection.outbound.requireKeyframe(track)
-                fanout.requestKeyframe(track, now: nanos)
-            }
+            let track: MediaTrack? = prefs.audioOnly ? nil : prefs.lowBandwidth ? .cameraLow : .camera
+            if let track { connection.outbound.requireKeyframe(track) }
+            // Starts or stops the low-bandwidth rendition (after the wait above, so its first
+            // keyframe is not missed).
+            fanout.preferencesChanged(connection, now: nanos)
+            if let track { fanout.requestKeyframe(track, now: nanos) }
             ack(frame, to: connection)
         case .keyframeRequest(let request):
             if let track = request.mediaTrack {

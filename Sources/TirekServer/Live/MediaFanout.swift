@@ -1,3 +1,5 @@
+import Dispatch
+import Logging
 import NIOCore
 import Synchronization
 import TirekCore
@@ -9,7 +11,10 @@ import TirekProtocol
 ///
 /// Keeps, per video track, the frames since the last keyframe (the group of pictures), so a new
 /// or recovering subscriber starts at a keyframe and the picture appears at once.
-@_spi(Benchmarks) public final class MediaFanout: Sendable {
+///
+/// While at least one subscriber wants `camera_low`, camera frames are also handed to the lesson's
+/// `LowBandwidthRendition`, whose output comes back here and goes out like any published track.
+@_spi(Benchmarks) public final class MediaFanout: Sendable, RenditionSink {
     public enum PublishResult: Equatable {
         case delivered(queued: Int, dropped: Int)
         case forbidden(String)
@@ -31,16 +36,23 @@ import TirekProtocol
         var publishers: [MediaTrack: ParticipantID] = [:]
         var gops: [MediaTrack: GOP] = [:]
         var lastKeyframeRequest: [MediaTrack: UInt64] = [:]
+        /// Connections whose preferences ask for camera_low; the rendition runs while this is not empty.
+        var renditionSubscribers: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
     private let metrics: ServerMetrics
     /// Writes the lesson's hub tracks to disk, when recording is configured.
     let recorder: LessonRecorder?
+    /// The server's low-bandwidth rendition of the camera (runs only while someone wants it).
+    let rendition: LowBandwidthRendition
 
-    init(metrics: ServerMetrics, recorder: LessonRecorder? = nil) {
+    init(metrics: ServerMetrics, recorder: LessonRecorder? = nil, rendition settings: LowBandwidthRendition.Settings = .init(),
+         logger: Logger = Logger(label: "tirek.media")) {
         self.metrics = metrics
         self.recorder = recorder
+        rendition = LowBandwidthRendition(settings: settings, metrics: metrics, logger: logger)
+        rendition.attach(self)
     }
 
     /// A fan-out that records nothing (for the micro-benchmarks in Benchmarks/).
@@ -54,6 +66,8 @@ import TirekProtocol
             if s.publishers[track] != participant {
                 s.publishers[track] = participant
                 s.gops[track] = nil
+                // A new camera stream: the rendition's decoder resumes at its first keyframe.
+                if track == .camera { rendition.restartAtKeyframe() }
             }
         }
     }
@@ -69,8 +83,9 @@ import TirekProtocol
             s.subscribers[connection.id] = connection
             return s.gops.mapValues(\.frames)
         }
+        let prefs = connection.mediaPreferences
         for track in MediaTrack.allCases where track.kind == .video {
-            guard let frames = gops[track], !frames.isEmpty else {
+            guard Self.wants(prefs, track), let frames = gops[track], !frames.isEmpty else {
                 connection.outbound.requireKeyframe(track)
                 continue
             }
@@ -83,29 +98,90 @@ import TirekProtocol
     }
 
     public func unsubscribe(_ connection: LiveConnection) {
-        state.withLock { _ = $0.subscribers.removeValue(forKey: connection.id) }
+        state.withLock { s in
+            s.subscribers.removeValue(forKey: connection.id)
+            if s.renditionSubscribers.remove(connection.id) != nil, s.renditionSubscribers.isEmpty { stopRendition(in: &s) }
+        }
     }
+
+    /// A subscriber's `media.prefs` changed: starts the low-bandwidth rendition when the first
+    /// subscriber wants `camera_low`, stops it when the last one no longer does.
+    func preferencesChanged(_ connection: LiveConnection, now: UInt64) {
+        let needsSourceKeyframe = state.withLock { s -> Bool in
+            guard s.subscribers[connection.id] != nil else { return false }
+            if Self.wants(connection.mediaPreferences, .cameraLow) {
+                guard s.renditionSubscribers.insert(connection.id).inserted, s.renditionSubscribers.count == 1 else { return false }
+                // Under the lock, so the cached group and the frames submitted from now on join without a gap.
+                let primer = (s.gops[.camera]?.frames ?? []).compactMap { frame in
+                    (try? MediaHeader.parse(frame)).map { (frame, $0) }
+                }
+                return rendition.start(primer: primer)
+            }
+            if s.renditionSubscribers.remove(connection.id) != nil, s.renditionSubscribers.isEmpty { stopRendition(in: &s) }
+            return false
+        }
+        if needsSourceKeyframe { requestKeyframe(.camera, now: now) }
+    }
+
+    private func stopRendition(in s: inout State) {
+        rendition.stop()
+        s.gops[.cameraLow] = nil
+        s.lastKeyframeRequest[.cameraLow] = nil
+    }
+
+    /// Whether the low-bandwidth rendition runs now.
+    var renditionActive: Bool { state.withLock { !$0.renditionSubscribers.isEmpty } }
 
     /// Validates and fans out one frame from `sender`. The sender's own connections do not get it back.
     public func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
         let subscribers: [LiveConnection]
+        var renditionWantsKeyframe = false
         do {
             subscribers = try state.withLock { s throws(PublishError) -> [LiveConnection] in
                 guard s.publishers[header.track] == sender else { throw PublishError() }
                 if header.kind == .video { Self.cache(frame, header: header, in: &s) }
+                // Under the lock (a queue append), so the rendition sees camera frames in cache order.
+                if header.track == .camera, !s.renditionSubscribers.isEmpty {
+                    renditionWantsKeyframe = rendition.submit(frame, header: header)
+                }
                 return Array(s.subscribers.values)
             }
         } catch {
             return .forbidden("you do not hold the \(header.track) track now")
         }
         recorder?.record(frame, header: header)
+        let result = deliver(frame, header: header, to: subscribers, except: sender, now: now)
+        if renditionWantsKeyframe { requestKeyframe(.camera, now: now) }
+        return result
+    }
+
+    /// Fans out one `camera_low` frame from the rendition (the server is its publisher).
+    func renditionFrame(_ frame: ByteBuffer, header: MediaHeader) {
+        let subscribers = state.withLock { s -> [LiveConnection]? in
+            guard !s.renditionSubscribers.isEmpty else { return nil }
+            Self.cache(frame, header: header, in: &s)
+            return Array(s.subscribers.values)
+        }
+        guard let subscribers else { return }
+        _ = deliver(frame, header: header, to: subscribers, except: nil, now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    func renditionNeedsSourceKeyframe() {
+        requestKeyframe(.camera, now: DispatchTime.now().uptimeNanoseconds)
+    }
+
+    private func deliver(_ frame: ByteBuffer, header: MediaHeader, to subscribers: [LiveConnection], except sender: ParticipantID?,
+                         now: UInt64) -> PublishResult {
         var queued = 0, dropped = 0
         var waiting: Set<MediaTrack> = []
-        for connection in subscribers where connection.participant.id != sender {
-            if !Self.wants(connection.mediaPreferences, header.track) { continue }
+        for connection in subscribers where sender == nil || connection.participant.id != sender {
+            let prefs = connection.mediaPreferences
+            if !Self.wants(prefs, header.track) { continue }
             let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now)
             if outcome == .queued { queued += 1 } else { dropped += 1 }
-            if !awaiting.isEmpty { waiting.formUnion(awaiting) }
+            // Only a wait on a track this subscriber receives asks for a keyframe (camera_low's
+            // publisher is the rendition: a plain subscriber must not make it force keyframes).
+            for track in awaiting where Self.wants(prefs, track) { waiting.insert(track) }
         }
         metrics.mediaOut.increment(by: Int64(queued))
         if dropped > 0 {
@@ -116,7 +192,12 @@ import TirekProtocol
     }
 
     /// Asks the track's publisher (`media.keyframe_needed`) for a keyframe, at most once per interval.
+    /// For `camera_low` the publisher is the rendition, which paces its keyframes itself.
     func requestKeyframe(_ track: MediaTrack, now: UInt64) {
+        if track == .cameraLow {
+            rendition.requestKeyframe()
+            return
+        }
         let publisherConnections = state.withLock { s -> [LiveConnection] in
             guard let p = s.publishers[track] else { return [] }
             if let last = s.lastKeyframeRequest[track], now &- last < Self.keyframeRequestInterval { return [] }
@@ -130,7 +211,7 @@ import TirekProtocol
 
     private struct PublishError: Error {}
 
-    private static func wants(_ prefs: MediaPreferences, _ track: MediaTrack) -> Bool {
+    static func wants(_ prefs: MediaPreferences, _ track: MediaTrack) -> Bool {
         if prefs.audioOnly { return track.kind == .audio }
         switch track {
         case .camera: return !prefs.lowBandwidth

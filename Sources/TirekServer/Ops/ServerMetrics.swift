@@ -16,6 +16,10 @@ public struct ServerMetrics: Sendable {
     let errorsSent: CoreMetrics.Counter
     let slowClosed: CoreMetrics.Counter
     let upgradesRefused: CoreMetrics.Counter
+    // The low-bandwidth camera rendition (LowBandwidthRendition).
+    let renditionsActive: CoreMetrics.Meter
+    let renditionFrames: CoreMetrics.Counter
+    let renditionDropped: CoreMetrics.Counter
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -31,6 +35,9 @@ public struct ServerMetrics: Sendable {
         errorsSent = CoreMetrics.Counter(label: "tirek_errors_sent_total", factory: f)
         slowClosed = CoreMetrics.Counter(label: "tirek_slow_connections_closed_total", factory: f)
         upgradesRefused = CoreMetrics.Counter(label: "tirek_upgrades_refused_total", factory: f)
+        renditionsActive = CoreMetrics.Meter(label: "tirek_renditions_active", factory: f)
+        renditionFrames = CoreMetrics.Counter(label: "tirek_rendition_frames_total", factory: f)
+        renditionDropped = CoreMetrics.Counter(label: "tirek_rendition_drops_total", factory: f)
     }
 
     public func render() -> String { registry.emitToString() }
