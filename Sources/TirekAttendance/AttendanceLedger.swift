@@ -153,9 +153,14 @@ public struct AttendanceLedger: Hashable, Codable, Sendable {
     /// The instants a student counts as online (unclipped): their own connections, plus their
     /// classroom screen's connected time while the roll call marks them present.
     public func onlineSet(of student: ParticipantID, at now: Instant) -> IntervalSet {
+        var screens: [ClassroomID: IntervalSet] = [:]
+        return onlineSet(of: student, at: now, screens: &screens)
+    }
+
+    /// `onlineSet`, with the classroom screens' sets kept in `screens` across calls.
+    func onlineSet(of student: ParticipantID, at now: Instant, screens: inout [ClassroomID: IntervalSet]) -> IntervalSet {
         var set = connectedSet(of: student, at: now)
         if let rollCall = rollCalls[student] {
-            var screens: [ClassroomID: IntervalSet] = [:]
             for span in rollCall.presentSpans {
                 if screens[span.classroom] == nil { screens[span.classroom] = screenSet(of: span.classroom, at: now) }
                 set.formUnion(screens[span.classroom]!.intersection(span.interval))
@@ -163,6 +168,21 @@ public struct AttendanceLedger: Hashable, Codable, Sendable {
         }
         return set
     }
+
+    /// Counted online time (while the lesson ran) of many participants at once, for the live view:
+    /// the running time and each classroom screen's set are computed once, not once per student.
+    public func onlineMillis(of participants: some Sequence<ParticipantID>, at now: Instant) -> [ParticipantID: Millis] {
+        let running = timeline.running(at: now)
+        var screens: [ClassroomID: IntervalSet] = [:]
+        var result: [ParticipantID: Millis] = [:]
+        for id in participants {
+            result[id] = onlineSet(of: id, at: now, screens: &screens).intersection(running).duration
+        }
+        return result
+    }
+
+    /// Students with a roll-call mark, in `knownStudents` order.
+    public var markedStudents: [ParticipantID] { knownStudents.filter { rollCalls[$0] != nil } }
 
     /// The instants the hub stream was reported unavailable in a classroom.
     public func streamUnavailableSet(of classroom: ClassroomID) -> IntervalSet {

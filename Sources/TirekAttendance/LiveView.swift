@@ -46,6 +46,9 @@ public struct LiveView: Hashable, Codable, Sendable {
 }
 
 extension AttendanceLedger {
+    /// How many rows `liveView` has (everyone who has connected so far).
+    public var liveRowCount: Int { byParticipant.count }
+
     public func liveView(at now: Instant) -> LiveView {
         let window = Interval(timeline.startedAt ?? .distantPast, max(now, timeline.startedAt ?? now))
         let participants = byParticipant.keys.sorted().map { id -> LiveParticipant in

@@ -179,8 +179,12 @@ public struct Polls: Sendable, Equatable, Codable {
     }
 
     /// What `viewer` may see of a poll's results (see `PollResultsView.results(for:)`).
+    /// The viewer's right is checked before the aggregate is computed: a student who joins during
+    /// an open poll costs no aggregation.
     public func results(_ id: PollID, for viewer: Participant) throws -> PollAggregate {
-        try resultsView(id).results(for: viewer)
+        let poll = polls[try indexOf(id)]
+        let access = try PollResultsView.access(to: poll, for: viewer)
+        return PollResultsView(poll: poll, full: Self.aggregate(poll)).results(access)
     }
 
     /// A poll's results with the aggregate computed once, for showing to many viewers.
@@ -277,14 +281,24 @@ public struct PollResultsView: Sendable {
     ///   (`results_hidden` before), the overall counts and their own classroom's counts only.
     /// Anyone else: `forbidden`.
     public func results(for viewer: Participant) throws -> PollAggregate {
+        results(try Self.access(to: poll, for: viewer))
+    }
+
+    /// How much of a poll's results a viewer may see.
+    public enum Access: Sendable {
+        case full
+        case overallAndOwnClassroom(ClassroomID?)
+    }
+
+    public static func access(to poll: Poll, for viewer: Participant) throws -> Access {
         switch viewer.role {
         case .hubTeacher, .admin, .observer:
-            return full
+            return .full
         case .localTeacher:
             if case .classroom(let c) = poll.scope, viewer.classroomID != c {
                 throw Refusal(.forbidden, "this poll is for another classroom")
             }
-            return full
+            return .full
         case .student, .classroom, .assistant:
             if case .classroom(let c) = poll.scope, viewer.classroomID != c {
                 throw Refusal(.forbidden, "this poll is for another classroom")
@@ -292,8 +306,17 @@ public struct PollResultsView: Sendable {
             guard !poll.isOpen else {
                 throw Refusal(.pollResultsHidden, "results are shown when the teacher closes the poll")
             }
+            return .overallAndOwnClassroom(viewer.classroomID)
+        }
+    }
+
+    public func results(_ access: Access) -> PollAggregate {
+        switch access {
+        case .full:
+            return full
+        case .overallAndOwnClassroom(let classroom):
             var limited = full
-            limited.classrooms = full.classrooms.filter { $0.classroomID != nil && $0.classroomID == viewer.classroomID }
+            limited.classrooms = full.classrooms.filter { $0.classroomID != nil && $0.classroomID == classroom }
             return limited
         }
     }

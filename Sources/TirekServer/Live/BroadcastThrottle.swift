@@ -12,7 +12,8 @@ struct BroadcastThrottle<Key: Hashable & Sendable>: Sendable {
         case alreadyScheduled
     }
 
-    let interval: Duration
+    /// May change between calls (e.g. longer for a bigger view); it applies from the next change.
+    var interval: Duration
     private var sentAt: [Key: ContinuousClock.Instant] = [:]
     private var pending: Set<Key> = []
 

@@ -199,16 +199,18 @@ extension LessonRoom {
     private func attendanceLiveEveryone(now: Instant) -> AttendanceLiveMessage {
         let ledger = attendance.ledger
         let people = members
-        let entries = ledger.liveView(at: now).participants.map { live -> AttendanceLiveMessage.Entry in
+        let live = ledger.liveView(at: now).participants
+        let online = ledger.onlineMillis(of: live.map(\.participant), at: now)
+        let entries = live.map { live -> AttendanceLiveMessage.Entry in
             let participant = people[live.participant]
                 ?? Participant(id: live.participant, role: live.role, displayName: live.participant.rawValue,
                                classroomID: live.classroom)
             return AttendanceLiveMessage.Entry(
                 participant: participant, connected: live.connected, openConnections: live.openConnections,
                 connectedSince: live.connectedSince, lastLeft: live.lastLeft, drops: live.drops,
-                onlineMs: ledger.studentFigures(for: live.participant, at: now).onlineMs.value)
+                onlineMs: online[live.participant]?.value ?? 0)
         }
-        let marks = ledger.knownStudents.compactMap { id -> AttendanceLiveMessage.Mark? in
+        let marks = ledger.markedStudents.compactMap { id -> AttendanceLiveMessage.Mark? in
             let figures = ledger.studentFigures(for: id, at: now)
             guard let status = figures.rollCall else { return nil }
             return AttendanceLiveMessage.Mark(
@@ -238,10 +240,17 @@ extension LessonRoom {
         send(encoder.encode(attendanceLive(for: connection.participant, now: now)), to: connection)
     }
 
-    /// At most one `attendance.live` broadcast per 250 ms: the first change is shown at once, later
-    /// ones within the interval in one trailing broadcast as of the newest change. A reconnect
-    /// storm of n students then costs a few broadcasts a second, not n views of n rows.
+    /// At most one `attendance.live` broadcast per interval: the first change is shown at once,
+    /// later ones within the interval in one trailing broadcast as of the newest change. A
+    /// reconnect storm of n students then costs a few broadcasts a second, not n views of n rows.
+    /// The interval grows with the view (2 ms a row, 250 ms to 2 s): the hub teacher's view of a
+    /// thousand students is a large message, and a teacher reads it once a second at most.
+    static func liveInterval(rows: Int) -> Duration {
+        .milliseconds(min(2000, max(250, rows * 2)))
+    }
+
     func attendanceLiveChanged(at now: Instant) {
+        attendance.liveThrottle.interval = Self.liveInterval(rows: attendance.ledger.liveRowCount)
         switch attendance.liveThrottle.changed(true, now: .now) {
         case .now:
             broadcastAttendanceLive(now: now)

@@ -377,11 +377,16 @@ extension LessonRoom {
     /// supervisors; after close for the poll's students, filtered to their classroom).
     private func sendPollResults(_ id: PollID, to targets: [LiveConnection]) {
         let polls = interaction.model.polls
-        guard let poll = polls.poll(id), let view = try? polls.resultsView(id) else { return }
+        guard let poll = polls.poll(id) else { return }
         let info = PollInfo(poll)
         var encoded: [PollAggregate: ByteBuffer] = [:]
+        // The aggregate is computed once, and only if someone may see it (students joining during
+        // an open poll may not).
+        var view: PollResultsView?
         for connection in targets {
-            guard let results = try? view.results(for: connection.participant) else { continue }
+            guard let access = try? PollResultsView.access(to: poll, for: connection.participant) else { continue }
+            if view == nil { view = try? polls.resultsView(id) }
+            guard let results = view?.results(access) else { return }
             let buffer = encoded[results] ?? encoder.encode(PollResultsMessage(poll: info, results: results))
             encoded[results] = buffer
             send(buffer, to: connection)

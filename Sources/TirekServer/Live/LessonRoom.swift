@@ -441,10 +441,11 @@ actor LessonRoom {
         broadcast(buffer, except: except) { PresenceVisibility.canSee(viewer: $0, subject: event.participant) }
     }
 
+    /// Who is online, as `viewer` may see them. Participants come from the roster (`members`):
+    /// building them from the connections cost O(n) allocations per join, O(n²) for a storm.
     private func onlineList(for viewer: Participant) -> [OnlineEntry] {
-        let byID = Dictionary(connections.values.map { ($0.participant.id, $0.participant) }, uniquingKeysWith: { a, _ in a })
-        return online.compactMap { id, entry -> OnlineEntry? in
-            guard let p = byID[id], PresenceVisibility.canSee(viewer: viewer, subject: p) else { return nil }
+        online.compactMap { id, entry -> OnlineEntry? in
+            guard let p = members[id], PresenceVisibility.canSee(viewer: viewer, subject: p) else { return nil }
             return OnlineEntry(participant: p, connections: entry.connections.count, since: entry.since)
         }.sorted { $0.participant.id < $1.participant.id }
     }

@@ -15,11 +15,13 @@ import TirekProtocol
     /// from then, not from when a busy room got to it.
     private let closedMillis = Atomic<Int64>(0)
 
-    var participant: Participant { claims.participant }
+    /// Built once: broadcasts read it for every connection.
+    let participant: Participant
 
     public init(id: UInt64, claims: JoinClaims, openedAt: Instant, budget: SubscriberQueue.Budget) {
         self.id = id
         self.claims = claims
+        participant = claims.participant
         self.openedAt = openedAt
         outbound = Outbound(budget: budget)
     }
