@@ -123,7 +123,9 @@ public struct TirekApp: Sendable {
         return Application(
             router: router,
             server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,
-            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tirek"),
+            // A backlog for a school district's reconnect storm: 1,000 clients connecting at once
+            // overflowed the default of 256 (refused connections). The kernel caps it at somaxconn.
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "tirek", backlog: 4096),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )

@@ -20,7 +20,11 @@ final class SoakClient: Sendable {
         var refusedFor: Int?
         var finished = true
         var onlineSince: Int64?
-        var intervals: [(from: Int64, to: Int64)] = []
+        /// Each connection's time online: from the welcome's `server_time` to somewhere between
+        /// `to` (this client closed it) and `latest` (the close handshake finished, or was given up).
+        /// On a busy machine the server may notice a close a while after it was sent; the server's
+        /// count must lie between the two sums.
+        var intervals: [(from: Int64, to: Int64, latest: Int64)] = []
         var connects = 0
         var hints = 0
         var silent = 0
@@ -87,23 +91,33 @@ final class SoakClient: Sendable {
         } catch {}
         state.withLock { s in
             guard s.attempt == attempt else { return }
-            if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
+            let now = wallMicros() / 1000
+            if let since = s.onlineSince { s.intervals.append((since, now, now)) }
             s.onlineSince = nil
             s.writer = nil
             s.finished = true
         }
     }
 
-    /// Closes the connection (its online interval ends now) and waits up to 5 s for it to end.
+    /// Closes the connection (its online interval ends between now and when the close handshake
+    /// ends) and waits up to 5 s for it to end.
     func drop() async {
-        let (writer, task) = state.withLock { s in
-            if let since = s.onlineSince { s.intervals.append((since, wallMicros() / 1000)) }
+        let (writer, task, index) = state.withLock { s in
+            var index: Int?
+            if let since = s.onlineSince {
+                let now = wallMicros() / 1000
+                s.intervals.append((since, now, now))
+                index = s.intervals.count - 1
+            }
             s.onlineSince = nil
             s.attempt += 1
             s.finished = true
             s.welcomed = false
             defer { s.writer = nil }
-            return (s.writer, s.connection)
+            return (s.writer, s.connection, index)
+        }
+        defer {
+            if let index { state.withLock { $0.intervals[index].latest = wallMicros() / 1000 } }
         }
         try? await writer?.close(.normalClosure, reason: "soak")
         guard let task else { return }
@@ -150,7 +164,8 @@ final class SoakClient: Sendable {
                 // A welcome that arrives after its attempt was given up: that connection is being
                 // closed now, but the server had it open until then.
                 guard s.attempt == attempt else {
-                    s.intervals.append((at, wallMicros() / 1000))
+                    let now = wallMicros() / 1000
+                    s.intervals.append((at, now, now + 5000))
                     break
                 }
                 s.welcomed = true
@@ -188,10 +203,14 @@ final class SoakClient: Sendable {
         }
     }
 
-    /// Milliseconds this client was online between `from` and `to` (wall clock).
-    func onlineMillis(from: Int64, to: Int64) -> Int64 {
+    /// Milliseconds this client was online between `from` and `to` (wall clock): at least
+    /// (`least`, counting each connection until it was closed) and at most (`most`, until its
+    /// close handshake ended).
+    func onlineMillis(from: Int64, to: Int64) -> (least: Int64, most: Int64) {
         state.withLock { s in
-            s.intervals.reduce(0) { sum, i in sum + max(0, min(i.to, to) - max(i.from, from)) }
+            s.intervals.reduce((0, 0)) { sum, i in
+                (sum.0 + max(0, min(i.to, to) - max(i.from, from)), sum.1 + max(0, min(i.latest, to) - max(i.from, from)))
+            }
         }
     }
 }

@@ -25,7 +25,12 @@ import TirekCore
     static func join(_ url: String) async throws -> Joined {
         var hints = 0, silent = 0
         for _ in 0..<60 {
-            let socket = try await TestSocket.connect(url, keepMedia: false, timeout: .seconds(30))
+            // A refused or cut connection is retried after a second, like a silent attempt.
+            guard let socket = try? await TestSocket.connect(url, keepMedia: false, timeout: .seconds(30)) else {
+                silent += 1
+                try await Task.sleep(for: .seconds(1))
+                continue
+            }
             let deadline = ContinuousClock.now + .seconds(3)
             var retryAfter: Int?
             while ContinuousClock.now < deadline, retryAfter == nil {

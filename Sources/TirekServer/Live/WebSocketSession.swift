@@ -68,8 +68,15 @@ struct WebSocketSession {
             }
             return error
         }
-        await room.leave(connection)
+        // Not cancellable: the leave must reach the lesson log even when the connection's task was
+        // cancelled (the log write would otherwise fail with CancellationError and the leave be lost).
+        await Self.uncancellable { await room.leave(connection) }
         if let readError, !(readError is CancellationError) { throw readError }
+    }
+
+    /// Runs `work` in a task of its own, so the caller's cancellation does not reach it.
+    static func uncancellable(_ work: @escaping @Sendable () async -> Void) async {
+        await Task { await work() }.value
     }
 
     private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
@@ -124,7 +131,9 @@ struct WebSocketSession {
                     metrics.controlIn.increment()
                     do {
                         let frame = try decoder.decode(text.utf8)
-                        await room.handle(frame, from: connection)
+                        // A message read before the connection ended is handled to the end (persisted
+                        // and broadcast), even if the reader is cancelled meanwhile.
+                        await Self.uncancellable { await room.handle(frame, from: connection) }
                         problem = nil
                     } catch {
                         problem = error
