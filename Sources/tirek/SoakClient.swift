@@ -61,6 +61,7 @@ final class SoakClient: Sendable {
             let task = Task { await self.connect(attempt) }
             state.withLock { $0.connection = task }
             let deadline = ContinuousClock.now + .seconds(15)
+            let attemptStarted = wallMicros() / 1000
             var outcome: (welcomed: Bool, refusedFor: Int?, finished: Bool) = (false, nil, false)
             while ContinuousClock.now < deadline {
                 outcome = state.withLock { ($0.welcomed, $0.refusedFor, $0.finished) }
@@ -68,7 +69,12 @@ final class SoakClient: Sendable {
                 try? await Task.sleep(for: .milliseconds(20))
             }
             if outcome.welcomed { return true }
+            // No welcome: the server may still have admitted this attempt and counted it online
+            // until the drop below ends it. It may count up to that much, and need not.
             await drop()
+            if outcome.refusedFor == nil {
+                state.withLock { $0.intervals.append((attemptStarted, attemptStarted, wallMicros() / 1000)) }
+            }
             if let ms = outcome.refusedFor {
                 state.withLock { $0.hints += 1 }
                 try? await Task.sleep(for: .milliseconds(ms))
