@@ -17,6 +17,12 @@ public final class SQLiteStore: DocumentTables {
     private let pool: DatabasePool
     public let path: String
 
+    /// Closes the database: every later read or write fails. Tests use it to stop a server the
+    /// way a crash does (nothing more reaches the file).
+    public func close() throws {
+        try pool.close()
+    }
+
     public init(path: String, durability: Durability = .normal) throws {
         self.path = path
         var config = Configuration()

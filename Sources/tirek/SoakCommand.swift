@@ -69,6 +69,7 @@ struct SoakCommand: AsyncParsableCommand {
         }
         report.connectionsAtEnd = try await waitForGauge("tirek_connections", toReach: 0, seconds: 15)
         report.lessonsLiveAtEnd = try await waitForGauge("tirek_lessons_live", toReach: 0, seconds: roomSweep + 15)
+        report.roomsInMemoryAtEnd = try await waitForGauge("tirek_rooms_in_memory", toReach: 0, seconds: 10)
         report.atEnd = serverPid.flatMap(SoakReport.ServerSample.read)
         print(report.json)
         print(report.table)

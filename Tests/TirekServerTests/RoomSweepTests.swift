@@ -34,9 +34,14 @@ import TirekCore
         await hub.close()
         try await waitUntil { await server.app.connectionCount() == 0 }
         let before = try await server.request(.get, "/v1/lessons/L1/attendance")
+        weak var unloaded = await server.app.rooms.liveRoom(for: "L1")
+        #expect(unloaded != nil)
         #expect(await server.app.rooms.sweep() == 1)
         #expect(await server.app.rooms.liveRoom(for: "L1") == nil)
         #expect(gauge() == 0)
+        // Nothing keeps the unloaded room (its ledger, queues, timers) alive.
+        for _ in 0..<100 where unloaded != nil { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(unloaded == nil, "the unloaded room is still referenced")
 
         // The report is the same from the store, and a late visitor gets the ended lesson back.
         let after = try await server.request(.get, "/v1/lessons/L1/attendance")

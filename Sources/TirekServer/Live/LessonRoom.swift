@@ -78,7 +78,10 @@ actor LessonRoom {
         for track in [MediaTrack.audio, .camera, .screen] {
             fanout.setPublisher(roster.hubTeacher.id, for: track)
         }
+        metrics.roomsInMemory.increment()
     }
+
+    deinit { metrics.roomsInMemory.decrement() }
 
     /// Rebuilds the lesson from its log after a restart: the phase engine is replayed, and
     /// connections that were open when the server stopped are closed now (their clients reconnect).

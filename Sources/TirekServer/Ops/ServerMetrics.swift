@@ -7,6 +7,9 @@ public struct ServerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     let connections: CoreMetrics.Meter
     let lessonsLive: CoreMetrics.Meter
+    /// Lesson rooms alive in memory (live, or unloaded but still referenced): back to 0 when every
+    /// lesson has been unloaded, else something leaks a room.
+    let roomsInMemory: CoreMetrics.Meter
     let controlIn: CoreMetrics.Counter
     let mediaIn: CoreMetrics.Counter
     let controlOut: CoreMetrics.Counter
@@ -26,6 +29,7 @@ public struct ServerMetrics: Sendable {
         let f = PrometheusMetricsFactory(registry: registry)
         connections = CoreMetrics.Meter(label: "tirek_connections", factory: f)
         lessonsLive = CoreMetrics.Meter(label: "tirek_lessons_live", factory: f)
+        roomsInMemory = CoreMetrics.Meter(label: "tirek_rooms_in_memory", factory: f)
         controlIn = CoreMetrics.Counter(label: "tirek_messages_in_total", dimensions: [("kind", "control")], factory: f)
         mediaIn = CoreMetrics.Counter(label: "tirek_messages_in_total", dimensions: [("kind", "media")], factory: f)
         controlOut = CoreMetrics.Counter(label: "tirek_messages_out_total", dimensions: [("kind", "control")], factory: f)

@@ -56,6 +56,9 @@ final class RunningServer: Sendable {
 
     /// An abrupt stop: the tasks are cancelled and nothing is tidied up (the lesson log is as a crash leaves it).
     func crash() async {
+        // Nothing more reaches the database, as when the process dies: the sessions' leaves, which
+        // are written even when their tasks are cancelled, fail like everything else.
+        try? (app.store as? SQLiteStore)?.close()
         task.cancel()
         _ = try? await task.value
     }
