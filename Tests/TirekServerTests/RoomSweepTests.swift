@@ -34,7 +34,7 @@ import TirekCore
         await hub.close()
         try await waitUntil { await server.app.connectionCount() == 0 }
         let before = try await server.request(.get, "/v1/lessons/L1/attendance")
-        weak var unloaded = await server.app.rooms.liveRoom(for: "L1")
+        weak let unloaded = await server.app.rooms.liveRoom(for: "L1")
         #expect(unloaded != nil)
         #expect(await server.app.rooms.sweep() == 1)
         #expect(await server.app.rooms.liveRoom(for: "L1") == nil)
