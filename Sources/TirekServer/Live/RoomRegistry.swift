@@ -49,7 +49,7 @@ actor RoomRegistry {
     var all: [LessonRoom] { Array(rooms.values) }
 
     /// Unloads every ended lesson that nobody is connected to (see `LessonRoom.retireIfIdle`), and
-    /// returns how many. Called every `RoomSettings.sweepInterval` by `RoomSweeper`.
+    /// returns how many. `RoomSweeper` calls it every `ServerConfig.roomSweepSeconds` (`--room-sweep`).
     @discardableResult
     func sweep() async -> Int {
         var unloaded = 0
