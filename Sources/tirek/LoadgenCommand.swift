@@ -14,16 +14,11 @@ struct LoadgenCommand: AsyncParsableCommand {
             each frame's envelope timestamp is the publisher's wall-clock send time in microseconds.
             """)
 
-    private static let env = ProcessInfo.processInfo.environment
-
     @Option(help: "Server host: 127.0.0.1 or localhost only.")
     var host: String = "127.0.0.1"
 
-    @Option(help: "Server port.")
-    var port: Int = 8080
-
-    @Option(help: "Admin API key (env TIREK_ADMIN_KEY).")
-    var adminKey: String?
+    @OptionGroup var server: LoopbackServerOptions
+    var port: Int { server.port }
 
     @Option(help: "Reading subscribers (counted for delivery and latency).")
     var subscribers: Int = 100
@@ -68,7 +63,6 @@ struct LoadgenCommand: AsyncParsableCommand {
         guard subscribers >= 1, slow >= 0, flapping >= 0, subscribers + slow + flapping <= 20_000 else {
             throw ValidationError("subscribers ≥ 1, slow and flapping ≥ 0, at most 20000 in all")
         }
-        guard (1...65535).contains(port) else { throw ValidationError("port must be 1–65535") }
         guard (100...10_000).contains(videoKbps), (64...1920).contains(width), (64...1080).contains(height) else {
             throw ValidationError("video 100–10000 kbit/s, 64–1920 × 64–1080")
         }
@@ -77,7 +71,7 @@ struct LoadgenCommand: AsyncParsableCommand {
 
     func run() async throws {
         if target == .nchan { return try await runNchan() }
-        guard let key = adminKey ?? Self.env["TIREK_ADMIN_KEY"] else { throw ValidationError("--admin-key or TIREK_ADMIN_KEY is required") }
+        let key = try server.requireAdminKey()
         let selfPID = getpid()
         log("encoding the synthetic source (\(width)x\(height) VP8 \(videoKbps) kbit/s, Opus 32 kbit/s)…")
         let (video, audio) = try encodeLoops()

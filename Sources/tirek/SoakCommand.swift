@@ -17,13 +17,8 @@ struct SoakCommand: AsyncParsableCommand {
             within the run. Exit status 0 when every check passes, 3 when one fails.
             """)
 
-    private static let env = ProcessInfo.processInfo.environment
-
-    @Option(help: "Server port (the server is on 127.0.0.1).")
-    var port: Int = 8080
-
-    @Option(help: "Admin API key (env TIREK_ADMIN_KEY).")
-    var adminKey: String?
+    @OptionGroup var server: LoopbackServerOptions
+    var port: Int { server.port }
 
     @Option(help: "Students per lesson (each on their own device).")
     var students: Int = 500
@@ -47,14 +42,13 @@ struct SoakCommand: AsyncParsableCommand {
     var roomSweep: Int = 60
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("port must be 1–65535") }
         guard (1...5000).contains(students), (1...100).contains(perClassroom) else { throw ValidationError("1–5000 students, 1–100 per classroom") }
         guard (1...100).contains(lessons), (10...600).contains(lessonSeconds) else { throw ValidationError("1–100 lessons of 10–600 seconds") }
         guard (0...100).contains(flappingPercent), (1...600).contains(roomSweep) else { throw ValidationError("flapping 0–100 %, room sweep 1–600 s") }
     }
 
     func run() async throws {
-        guard let key = adminKey ?? Self.env["TIREK_ADMIN_KEY"] else { throw ValidationError("--admin-key or TIREK_ADMIN_KEY is required") }
+        let key = try server.requireAdminKey()
         let roster = try LoopbackRoster.create(port: port, adminKey: key, prefix: "soak\(wallMicros() / 1000)",
                                                students: students, perClassroom: perClassroom, localTeachers: true)
         log("\(students) students in \(roster.classrooms.count) classrooms, each with a local teacher; \(lessons) lessons of \(lessonSeconds) s")
