@@ -56,9 +56,11 @@ let package = Package(
         // QR codes of join links, through libqrencode.
         .systemLibrary(name: "CQRencode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .target(name: "TirekMedia", dependencies: ["CCodecShim"]),
+        // The C heap in use (glibc malloc_info), for the tirek_heap_in_use_bytes gauge.
+        .target(name: "CHeapUsage"),
         // The server: HTTP API, WebSocket sessions, fan-out, tokens, metrics.
         .target(name: "TirekServer", dependencies: [
-            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "TirekMedia", "CQRencode",
+            "TirekCore", "TirekProtocol", "TirekStore", "TirekClassroom", "TirekAttendance", "TirekMedia", "CQRencode", "CHeapUsage",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

@@ -68,50 +68,21 @@ public struct TirekApp: Sendable {
         router.get("healthz") { _, _ -> Health in
             Health(status: "ok", lessonsLive: await rooms.all.count, serverTime: clock.now())
         }
+        let sockets = SocketsInMemory()
         router.get("metrics") { [metrics] _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                     body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+            metrics.socketsInMemory.set(Double(sockets.count()))
+            if let heap = HeapUsage.inUseBytes() { metrics.heapInUse.set(Double(heap)) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         let api = router.group("v1")
         let admission = Admission(signer: signer, store: store, rooms: rooms, clock: clock,
                                   origins: OriginPolicy(publicURL: config.publicURL, allowed: config.allowedOrigins),
                                   pacer: JoinGate(limits: config.joinLimits))
-        api.ws("ws", shouldUpgrade: { [metrics, config] request, context in
-            switch try await admission.admit(request, pace: false) {
-            case .success:
-                await SendBufferLimiter.apply(config.socketSendBufferBytes, to: context.channel)
-                return .upgrade([:])
-            case .failure(let refusal):
-                metrics.upgradesRefused.increment()
-                // A WebSocket client learns why from the close frame (see AdmissionRefusal.closeCode);
-                // a plain GET gets the HTTP status and JSON reason.
-                if request.headers[.upgrade]?.lowercased() == "websocket" { return .upgrade([:]) }
-                throw refusal.httpError
-            }
-        }, onUpgrade: { [metrics, logger, clock, config] inbound, outbound, context in
-            // Admission is checked again here: the upgrade handler does not receive shouldUpgrade's result.
-            let admitted: Admission.Admitted
-            switch try await admission.admit(context.request, pace: true) {
-            case .success(let a):
-                admitted = a
-            case .failure(let refusal):
-                if case .joinRateLimited = refusal { metrics.upgradesRefused.increment() }
-                let reply = ServerEncoder().encode(ErrorReply(code: ErrorCode(rawValue: refusal.code), message: refusal.message,
-                                                              retryAfterMs: refusal.retryAfterMs))
-                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: reply)))
-                try await outbound.close(.init(codeNumber: Int(refusal.closeCode)), reason: refusal.code)
-                return
-            }
-            let connection = LiveConnection(id: LiveConnection.nextID(), claims: admitted.claims,
-                                            openedAt: clock.now(), budget: .init())
-            var sessionLogger = logger
-            sessionLogger[metadataKey: "lesson"] = "\(admitted.claims.lessonID)"
-            sessionLogger[metadataKey: "participant"] = "\(admitted.claims.participantID)"
-            try await WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger,
-                                       channel: context.requestContext.channel,
-                                       stallTimeout: .seconds(config.stallTimeoutSeconds))
-                .run(inbound: inbound, outbound: outbound)
-        })
+        let endpoint = WebSocketEndpoint(admission: admission, metrics: metrics, sockets: sockets, logger: logger, clock: clock,
+                                         sendBufferBytes: config.socketSendBufferBytes,
+                                         stallTimeout: .seconds(config.stallTimeoutSeconds))
+        endpoint.register(on: api)
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))
         AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)
         AttendanceRoutes(reports: AttendanceReports(store: store, rooms: rooms), clock: clock).register(on: admin)
@@ -119,7 +90,9 @@ public struct TirekApp: Sendable {
 
         let wsConfig = WebSocketServerConfiguration(maxFrameSize: WireLimits.maxFrameBytes,
                                                     autoPing: .enabled(timePeriod: .seconds(config.heartbeatSeconds)))
-        let http: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: wsConfig))
+        let http: HTTPServerBuilder = .http1WebSocketUpgrade(configuration: .init(ws: wsConfig)) { request, channel, _ in
+            await endpoint.shouldUpgrade(request, channel: channel)
+        }
         return Application(
             router: router,
             server: try tls.map { try .tls(http, tlsConfiguration: $0) } ?? http,

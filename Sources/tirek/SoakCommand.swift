@@ -64,16 +64,27 @@ struct SoakCommand: AsyncParsableCommand {
         report.connectionsAtEnd = try await waitForGauge("tirek_connections", toReach: 0, seconds: 15)
         report.lessonsLiveAtEnd = try await waitForGauge("tirek_lessons_live", toReach: 0, seconds: roomSweep + 15)
         report.roomsInMemoryAtEnd = try await waitForGauge("tirek_rooms_in_memory", toReach: 0, seconds: 10)
-        report.atEnd = serverPid.flatMap(SoakReport.ServerSample.read)
+        report.socketsInMemoryAtEnd = try await waitForGauge("tirek_sockets_in_memory", toReach: 0, seconds: 10)
+        // One more sweep: the server hands freed memory back to the system after unloading lessons.
+        try await Task.sleep(for: .seconds(roomSweep + 1))
+        report.atEnd = await settledSample()
         print(report.json)
         print(report.table)
         Foundation.exit(report.passed ? 0 : 3)
     }
 
-    /// The server's memory and open files once the lesson's connections have closed.
+    /// The server's memory (resident set, and the heap in use from `/metrics`) and open files once
+    /// the lesson's connections have closed and its room has been unloaded: what stays is what
+    /// every later lesson would pile up if something leaked.
     private func settledSample() async -> SoakReport.ServerSample? {
         _ = try? await waitForGauge("tirek_connections", toReach: 0, seconds: 15)
-        return serverPid.flatMap(SoakReport.ServerSample.read)
+        _ = try? await waitForGauge("tirek_rooms_in_memory", toReach: 0, seconds: roomSweep + 10)
+        var sample = serverPid.flatMap(SoakReport.ServerSample.read)
+        if let text = try? LoopbackHTTP.request("GET", port: port, path: "/metrics", adminKey: nil).text,
+           text.contains("tirek_heap_in_use_bytes ") {
+            sample?.heapBytes = Int(prometheusSum(text, prefix: "tirek_heap_in_use_bytes "))
+        }
+        return sample
     }
 
     /// Polls `/metrics` until `name` reads `value`; returns the last reading.

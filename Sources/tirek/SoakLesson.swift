@@ -128,7 +128,7 @@ struct SoakLesson {
         try await request(hub, #"{"type":"lesson.hand_over","id":"h2","phase":1}"#, ack: "lesson.hand_over", &problems)
         await at(1.0)
         stop.set()
-        await flapping.value
+        _ = await flapping.value
         try await request(hub, #"{"type":"lesson.end","id":"end"}"#, ack: "lesson.end", &problems)
         _ = try await waitFor(hub, "the end of the lesson") { $0.ended ? true : nil }
         // Let the last chat and poll messages reach the hub before comparing.

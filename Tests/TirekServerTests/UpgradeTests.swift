@@ -47,6 +47,10 @@ import TirekCore
         (code, body) = try await status(server, "token=\(promoted)")
         #expect(code == 403 && body.contains("token_not_on_roster"))
 
+        // A valid token over plain HTTP: only a WebSocket joins (not a refusal).
+        (code, body) = try await status(server, "token=\(lesson.token("s1-0"))")
+        #expect(code == 426 && body.contains("upgrade_required"))
+
         // A valid token connects.
         let socket = try await TestSocket.connect(lesson.url(server, "s1-0"))
         _ = try await socket.next("welcome")

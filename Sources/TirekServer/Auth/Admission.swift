@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import TirekCore
 import TirekStore
 
@@ -18,13 +19,13 @@ struct Admission: Sendable {
     }
 
     /// Admits the request or says why not. Store failures propagate as they are. With `pace`, an
-    /// admitted join also takes its turn in the `JoinPacer` (once per connection: the upgrade
-    /// handler paces, the pre-upgrade check does not).
-    func admit(_ request: Request, pace: Bool) async throws -> Result<Admitted, AdmissionRefusal> {
-        guard origins.admits(origin: request.headers[.origin], host: request.head.authority) else {
+    /// admitted join also takes its turn in the `JoinPacer` (WebSocket upgrades pace; a plain GET,
+    /// which joins nothing, does not).
+    func admit(_ request: HTTPRequest, pace: Bool) async throws -> Result<Admitted, AdmissionRefusal> {
+        guard origins.admits(origin: request.headerFields[.origin], host: request.authority) else {
             return .failure(.originNotAllowed)
         }
-        switch try await admitToken(request) {
+        switch try await admitToken(URI(request.path ?? "").queryParameters) {
         case .failure(let e):
             return .failure(.token(e))
         case .success(let admitted):
@@ -37,15 +38,15 @@ struct Admission: Sendable {
         }
     }
 
-    private func admitToken(_ request: Request) async throws -> Result<Admitted, TokenError> {
-        guard let token = request.uri.queryParameters.get("token"), !token.isEmpty else { return .failure(.missing) }
+    private func admitToken(_ query: FlatDictionary<Substring, Substring>) async throws -> Result<Admitted, TokenError> {
+        guard let token = query.get("token"), !token.isEmpty else { return .failure(.missing) }
         let claims: JoinClaims
         do {
             claims = try signer.verify(token, now: clock.now())
         } catch {
             return .failure(error)
         }
-        if let lesson = request.uri.queryParameters.get("lesson"), lesson != claims.lessonID.rawValue {
+        if let lesson = query.get("lesson"), lesson != claims.lessonID.rawValue {
             return .failure(.wrongLesson)
         }
         if try await store.isRevoked(participant: claims.participantID, lesson: claims.lessonID) { return .failure(.revoked) }

@@ -68,16 +68,20 @@ actor RoomRegistry {
 }
 
 /// Sweeps the registry for ended lessons nobody is connected to, at a fixed interval, until the
-/// server shuts down.
+/// server shuts down. After a sweep that unloaded lessons, and once more at the next sweep (the
+/// rooms' last tasks may still hold them), freed memory is handed back to the system.
 struct RoomSweeper: Service {
     let rooms: RoomRegistry
     let interval: Duration
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var trimAgain = false
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }
-                await rooms.sweep()
+                let unloaded = await rooms.sweep()
+                if unloaded > 0 || trimAgain { HeapUsage.trim() }
+                trimAgain = unloaded > 0
             }
         }
     }

@@ -1,22 +1,4 @@
-import Hummingbird
-import HummingbirdWebSocket
 import NIOCore
-
-/// The request context of Tirek's router: Hummingbird's WebSocket context plus the connection's
-/// channel, so the upgrade can tune the socket.
-public struct TirekRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
-    let channel: any Channel
-
-    public init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        webSocket = .init()
-        channel = source.channel
-    }
-
-    public var remoteAddress: SocketAddress? { channel.remoteAddress }
-}
 
 /// Caps the kernel send buffer of an upgraded connection. Left alone, Linux lets a non-reading peer
 /// absorb megabytes (tens of seconds of a lesson's video) before the server notices; with a small

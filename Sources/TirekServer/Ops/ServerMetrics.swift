@@ -10,6 +10,10 @@ public struct ServerMetrics: Sendable {
     /// Lesson rooms alive in memory (live, or unloaded but still referenced): back to 0 when every
     /// lesson has been unloaded, else something leaks a room.
     let roomsInMemory: CoreMetrics.Meter
+    /// Upgraded sockets still in memory (`SocketsInMemory`), set when `/metrics` is read.
+    let socketsInMemory: CoreMetrics.Meter
+    /// The C heap in use (`HeapUsage`), set when `/metrics` is read.
+    let heapInUse: CoreMetrics.Meter
     let controlIn: CoreMetrics.Counter
     let mediaIn: CoreMetrics.Counter
     let controlOut: CoreMetrics.Counter
@@ -30,6 +34,8 @@ public struct ServerMetrics: Sendable {
         connections = CoreMetrics.Meter(label: "tirek_connections", factory: f)
         lessonsLive = CoreMetrics.Meter(label: "tirek_lessons_live", factory: f)
         roomsInMemory = CoreMetrics.Meter(label: "tirek_rooms_in_memory", factory: f)
+        socketsInMemory = CoreMetrics.Meter(label: "tirek_sockets_in_memory", factory: f)
+        heapInUse = CoreMetrics.Meter(label: "tirek_heap_in_use_bytes", factory: f)
         controlIn = CoreMetrics.Counter(label: "tirek_messages_in_total", dimensions: [("kind", "control")], factory: f)
         mediaIn = CoreMetrics.Counter(label: "tirek_messages_in_total", dimensions: [("kind", "media")], factory: f)
         controlOut = CoreMetrics.Counter(label: "tirek_messages_out_total", dimensions: [("kind", "control")], factory: f)
