@@ -46,6 +46,8 @@ public struct ServerConfig: Sendable {
     public var tlsKeyPath: String?
     /// Web origins, besides this server's own, whose pages may open WebSockets (`*`: any).
     public var allowedOrigins: [String] = []
+    /// Addresses of reverse proxies whose `X-Forwarded-For` names the client (see `ClientAddress`).
+    public var trustedProxies: [String] = []
     /// How fast joins are admitted (reconnect storms are spread with `retry_after_ms` hints).
     public var joinLimits = JoinLimits()
 

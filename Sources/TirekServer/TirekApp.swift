@@ -83,7 +83,7 @@ public struct TirekApp: Sendable {
                                          sendBufferBytes: config.socketSendBufferBytes,
                                          stallTimeout: .seconds(config.stallTimeoutSeconds))
         endpoint.register(on: api)
-        let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey))
+        let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey, trustedProxies: config.trustedProxies))
         AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)
         AttendanceRoutes(reports: AttendanceReports(store: store, rooms: rooms), clock: clock).register(on: admin)
         RecordingRoutes(store: store, rooms: rooms, root: config.recordingsDirectory).register(on: admin)

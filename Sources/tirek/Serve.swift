@@ -58,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("allowed-origin"), help: "A web origin, besides the public URL's, whose pages may open WebSockets; repeatable; * for any (env TIREK_ALLOWED_ORIGINS, comma-separated).")
     var allowedOrigins: [String] = []
 
+    @Option(name: .customLong("trusted-proxy"), help: "The address or CIDR range of reverse proxies whose X-Forwarded-For names the client (for the admin API's per-address limit); repeatable (env TIREK_TRUSTED_PROXIES, comma-separated).")
+    var trustedProxies: [String] = []
+
     @Option(help: "Joins admitted per second across the server; more wait for their retry_after_ms hint (env TIREK_JOIN_RATE).")
     var joinRate: Double = Double(env["TIREK_JOIN_RATE"] ?? "") ?? 200
 
@@ -84,6 +87,15 @@ struct Serve: AsyncParsableCommand {
         guard heartbeat >= 1 else { throw ValidationError("heartbeat must be at least 1 second") }
         guard roomSweep >= 1 else { throw ValidationError("room sweep must be at least 1 second") }
         guard attendanceHeartbeat >= 1 else { throw ValidationError("attendance heartbeat must be at least 1 second") }
+        let badProxies = ServerConfig.invalidProxyEntries(resolvedTrustedProxies)
+        guard badProxies.isEmpty else {
+            throw ValidationError("trusted proxy \(badProxies.joined(separator: ", ")) is not an IP address or CIDR range")
+        }
+    }
+
+    /// `--trusted-proxy`, else `TIREK_TRUSTED_PROXIES`.
+    private var resolvedTrustedProxies: [String] {
+        trustedProxies.isEmpty ? (Self.env["TIREK_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } : trustedProxies
     }
 
     func run() async throws {
@@ -99,6 +111,7 @@ struct Serve: AsyncParsableCommand {
         config.allowedOrigins = allowedOrigins.isEmpty
             ? (Self.env["TIREK_ALLOWED_ORIGINS"] ?? "").split(separator: ",").map(String.init)
             : allowedOrigins
+        config.trustedProxies = resolvedTrustedProxies
         config.joinLimits.perSecond = joinRate
         config.joinLimits.burst = joinBurst
         config.databasePath = store.displayName

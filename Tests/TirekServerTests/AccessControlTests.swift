@@ -59,4 +59,25 @@ import TirekCore
         #expect(right == 429 && rightBody.contains("admin_rate_limited"), "even the right key waits: guesses cannot continue")
         try await server.stop()
     }
+
+    /// Behind the nginx proxy (`--trusted-proxy`), the limit is per client as the proxy names it:
+    /// one office's typos do not lock out another. Without that option, `X-Forwarded-For` is ignored,
+    /// so a guesser cannot dodge the limit by sending a new address each time.
+    @Test func behindATrustedProxyTheLimitIsPerForwardedClient() async throws {
+        let proxied = try await RunningServer.start { $0.trustedProxies = ["127.0.0.1"] }
+        let guesser = AdminHTTP(port: proxied.port, adminKey: "guess", forwardedFor: "203.0.113.5")
+        for _ in 0..<10 { _ = try await guesser.request(.get, "/v1/schools") }
+        #expect(try await guesser.request(.get, "/v1/schools").status == 429)
+        let office = AdminHTTP(port: proxied.port, adminKey: RunningServer.adminKey, forwardedFor: "198.51.100.20")
+        #expect(try await office.request(.get, "/v1/schools").status == 200, "another client behind the proxy is not locked out")
+        try await proxied.stop()
+
+        let direct = try await RunningServer.start()
+        for n in 0..<10 {
+            _ = try await AdminHTTP(port: direct.port, adminKey: "guess", forwardedFor: "203.0.113.\(n)").request(.get, "/v1/schools")
+        }
+        let spoofing = AdminHTTP(port: direct.port, adminKey: RunningServer.adminKey, forwardedFor: "198.51.100.20")
+        #expect(try await spoofing.request(.get, "/v1/schools").status == 429, "an untrusted X-Forwarded-For changes nothing")
+        try await direct.stop()
+    }
 }

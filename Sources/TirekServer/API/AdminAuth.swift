@@ -6,18 +6,22 @@ import Synchronization
 /// Guards the admin API: `Authorization: Bearer <admin key>`. Only the SHA-256 of the key is kept
 /// in memory, and comparison is constant-time. Wrong keys are limited per client address: after
 /// `failureBurst` failures, one more try every `failureEverySeconds`; until then every request from
-/// that address gets 429 `admin_rate_limited` with `Retry-After`, right key or not.
+/// that address gets 429 `admin_rate_limited` with `Retry-After`, right key or not. Behind a
+/// trusted reverse proxy the address is the one the proxy forwards (`ClientAddress`).
 struct AdminAuth<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let keyDigest: SHA256Digest
     let failures: FailureLimiter
+    let clients: ClientAddress
 
-    init(adminKey: String, failureBurst: Double = 10, failureEverySeconds: Double = 6) {
+    init(adminKey: String, trustedProxies: [String] = [], failureBurst: Double = 10, failureEverySeconds: Double = 6) {
         keyDigest = SHA256.hash(data: Data(adminKey.utf8))
+        clients = ClientAddress(trustedProxies: trustedProxies)
         failures = FailureLimiter(burst: failureBurst, everySeconds: failureEverySeconds)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let client = clients.resolve(peer: context.remoteAddress?.ipAddress,
+                                     forwardedFor: request.headers[values: ClientAddress.forwardedFor])
         if let wait = failures.wait(client) {
             throw HTTPError(.tooManyRequests, headers: [.retryAfter: "\((wait + 999) / 1000)"],
                             message: "admin_rate_limited: too many wrong admin keys from this address; try again in \(wait) ms")

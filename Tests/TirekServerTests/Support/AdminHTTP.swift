@@ -7,12 +7,15 @@ import NIOCore
 struct AdminHTTP: Sendable {
     let port: Int
     let adminKey: String
+    /// Sent as `X-Forwarded-For`, as a reverse proxy would.
+    var forwardedFor: String?
 
     func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, admin: Bool = true) async throws -> (status: Int, body: String) {
-        try await TestClient.withClient(host: "127.0.0.1", port: port) { [adminKey] client in
+        try await TestClient.withClient(host: "127.0.0.1", port: port) { [adminKey, forwardedFor] client in
             var headers: HTTPFields = [:]
             if admin { headers[.authorization] = "Bearer \(adminKey)" }
             if json != nil { headers[.contentType] = "application/json" }
+            if let forwardedFor { headers[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
             let response = try await client.execute(.init(path, method: method, headers: headers,
                                                            body: json.map { ByteBuffer(string: $0) }))
             return (response.status.code, response.body.map { String(buffer: $0) } ?? "")
