@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/sh
 # Micro-benchmarks of the hot paths (Benchmarks/, ordo-one/benchmark): envelope parse/serialise,
 # fan-out of one frame to N subscriber queues, the queue drop policy under overflow, and JSON
 # encoding of a broadcast control message — each next to a peer measured in the same run.
@@ -9,7 +9,7 @@
 #   sh scripts/bench.sh --filter 'fan-out.*' # extra arguments go to `swift package benchmark`
 #
 # The first run builds the Benchmarks package in release (~15 min on the 2-core machine).
-set -euo pipefail
+set -eu
 cd "$(dirname "$0")/.."
 
 # The parent package's system libraries (its manifest needs them to resolve, TirekServer links them).
