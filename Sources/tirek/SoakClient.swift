@@ -19,8 +19,6 @@ final class SoakClient: Sendable {
         var welcomed = false
         var refusedFor: Int?
         var finished = true
-        /// When this attempt's upgrade completed (its writer arrived).
-        var upgradedAt: ContinuousClock.Instant?
         var onlineSince: Int64?
         /// Each connection's time online: from the welcome's `server_time` to somewhere between
         /// `to` (this client closed it) and `latest` (the close handshake finished, or was given up).
@@ -49,11 +47,8 @@ final class SoakClient: Sendable {
 
     var isOnline: Bool { state.withLock { $0.welcomed && !$0.finished } }
 
-    /// Joins, retrying after each `join_rate_limited` hint, and after a second when an attempt got
-    /// no answer: nothing within `answerTimeout` of the upgrade, or no upgrade within 15 s. The
-    /// WebSocket client (HummingbirdWSClient) sometimes loses frames that arrive in the same packet
-    /// as the `101` response, and the server's `welcome` or refusal follows the `101` at once.
-    /// False after 60 attempts.
+    /// Joins, retrying after each `join_rate_limited` hint (and after a second when an attempt got
+    /// no answer in 15 s); false after 60 attempts.
     func join() async -> Bool {
         for _ in 0..<60 {
             let attempt = state.withLock { s in
@@ -61,7 +56,6 @@ final class SoakClient: Sendable {
                 s.welcomed = false
                 s.refusedFor = nil
                 s.finished = false
-                s.upgradedAt = nil
                 return s.attempt
             }
             let task = Task { await self.connect(attempt) }
@@ -70,10 +64,8 @@ final class SoakClient: Sendable {
             let attemptStarted = wallMicros() / 1000
             var outcome: (welcomed: Bool, refusedFor: Int?, finished: Bool) = (false, nil, false)
             while ContinuousClock.now < deadline {
-                let upgradedAt = state.withLock { $0.upgradedAt }
                 outcome = state.withLock { ($0.welcomed, $0.refusedFor, $0.finished) }
                 if outcome.welcomed || outcome.refusedFor != nil || outcome.finished { break }
-                if let upgradedAt, ContinuousClock.now - upgradedAt > Self.answerTimeout { break }
                 try? await Task.sleep(for: .milliseconds(20))
             }
             if outcome.welcomed { return true }
@@ -94,18 +86,10 @@ final class SoakClient: Sendable {
         return false
     }
 
-    /// How long an upgraded attempt waits for its `welcome` or refusal; the server sends one right
-    /// after the upgrade, so only a lost frame or a server far behind takes longer.
-    static let answerTimeout = Duration.seconds(5)
-
     private func connect(_ attempt: Int) async {
         do {
             _ = try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, outbound, _ in
-                self.state.withLock { s in
-                    guard s.attempt == attempt else { return }
-                    s.writer = outbound
-                    s.upgradedAt = ContinuousClock.now
-                }
+                self.state.withLock { if $0.attempt == attempt { $0.writer = outbound } }
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     if case .text(let text) = message { self.handle(text, attempt: attempt) }
                 }

@@ -101,6 +101,12 @@ struct SoakLesson {
             }
         }
         await at(0.4)
+        // Joins that lost their welcome to the client's 101 bug retry for up to 21 s, so hands may
+        // still be coming: wait for one until 0.6 of the lesson.
+        let handDeadline = origin + .milliseconds(Int(0.6 * Double(seconds) * 1000))
+        while hub.state.withLock({ $0.waitingHands.isEmpty }), ContinuousClock.now < handDeadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
         if let hand = hub.state.withLock({ $0.waitingHands.first }) {
             try await request(hub, #"{"type":"floor.grant","id":"g","hand_id":"\#(hand)"}"#, ack: "floor.grant", &problems)
             // The speaker may have dropped meanwhile (flapping, the storm), which ends the floor.
