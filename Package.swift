@@ -72,10 +72,16 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // A small WebSocket client for the load generator, soak and tests (handlers in place before the 101).
+        .target(name: "TirekWireClient", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         .executableTarget(name: "tirek", dependencies: [
-            "TirekServer", "TirekMedia", "TirekPostgres",
+            "TirekServer", "TirekMedia", "TirekPostgres", "TirekWireClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
         ]),
         .testTarget(name: "TirekCoreTests", dependencies: ["TirekCore"]),
         .testTarget(name: "TirekClassroomTests", dependencies: ["TirekClassroom"]),
@@ -84,9 +90,8 @@ let package = Package(
         .testTarget(name: "TirekMediaTests", dependencies: ["TirekMedia"]),
         .testTarget(name: "TirekStoreTests", dependencies: ["TirekStore", "TirekPostgres"]),
         .testTarget(name: "TirekServerTests", dependencies: [
-            "TirekServer", "TirekMedia", "TirekPostgres",
+            "TirekServer", "TirekMedia", "TirekPostgres", "TirekWireClient",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ]),

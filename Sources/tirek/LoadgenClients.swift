@@ -1,9 +1,8 @@
 import Foundation
-import HummingbirdWSClient
-import Logging
 import NIOCore
 import Synchronization
 import TirekProtocol
+import TirekWireClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,36 +57,23 @@ final class SubscriberStats: Sendable {
 }
 
 enum LoadClients {
-    static let logger: Logger = {
-        var l = Logger(label: "loadgen")
-        l.logLevel = .critical
-        return l
-    }()
-
-    static let configuration = WebSocketClientConfiguration(maxFrameSize: 1 << 20)
-
     /// Connects once and counts until the server or `closeAfter` ends the connection.
     static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: Duration? = nil) async {
         do {
-            try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger) { inbound, outbound, _ in
+            _ = try await WireSocket.connect(url) { inbound, writer in
                 stats.state.withLock { s in
                     s.connects += 1
                     s.open = true
                 }
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await frame in inbound where frame.opcode == .binary {
-                            stats.received(frame.data, window: window)
-                        }
+                let closer = closeAfter.map { after in
+                    Task {
+                        try? await Task.sleep(for: after)
+                        try? await writer.close(reason: "flapping")
                     }
-                    if let closeAfter {
-                        group.addTask {
-                            try? await Task.sleep(for: closeAfter)
-                            try? await outbound.close(.normalClosure, reason: "flapping")
-                        }
-                    }
-                    try await group.next()
-                    group.cancelAll()
+                }
+                defer { closer?.cancel() }
+                while let message = try await inbound.next() {
+                    if case .binary(let buffer) = message { stats.received(buffer, window: window) }
                 }
             }
         } catch {
@@ -97,6 +83,17 @@ enum LoadClients {
             }
         }
         stats.state.withLock { $0.open = false }
+    }
+
+    /// A reading subscriber that stays: a join the server refused while it paced a wave of joins
+    /// (or that ended before any media) is retried after 0.5–1.5 s, as the web client does. (The
+    /// refusal's own `retry_after_ms` is not read: one rule serves refusals and cut connections.)
+    static func stay(url: String, stats: SubscriberStats, window: LoadWindow) async {
+        for _ in 0..<30 {
+            await subscribe(url: url, stats: stats, window: window)
+            if window.stop.load(ordering: .relaxed) || stats.state.withLock({ $0.frames > 0 }) { return }
+            try? await Task.sleep(for: .milliseconds(Int.random(in: 500...1500)))
+        }
     }
 
     /// A flapping subscriber: connects for 1–3 s, goes away for 0.5 s, again, until the run stops.
@@ -173,18 +170,13 @@ final class Publisher: Sendable {
 
     func run(url: String, window: LoadWindow) async {
         do {
-            try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, outbound, _ in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await frame in inbound where frame.opcode == .text {
-                            if String(buffer: frame.data).contains("media.keyframe_needed") {
-                                self.counts.withLock { $0.keyframeRequests += 1 }
-                            }
-                        }
+            _ = try await WireSocket.connect(url) { inbound, writer in
+                let publishing = Task { try await self.publish(writer, window: window) }
+                defer { publishing.cancel() }
+                while let message = try await inbound.next() {
+                    if case .text(let text) = message, text.contains("media.keyframe_needed") {
+                        self.counts.withLock { $0.keyframeRequests += 1 }
                     }
-                    group.addTask { try await self.publish(outbound, window: window) }
-                    try await group.next()
-                    group.cancelAll()
                 }
             }
         } catch {
@@ -192,7 +184,7 @@ final class Publisher: Sendable {
         }
     }
 
-    private func publish(_ outbound: WebSocketOutboundWriter, window: LoadWindow) async throws {
+    private func publish(_ writer: WireWriter, window: LoadWindow) async throws {
         let clock = ContinuousClock()
         let start = clock.now
         var audioIndex = 0, videoIndex = 0
@@ -225,8 +217,8 @@ final class Publisher: Sendable {
                     if inWindow { c.videoInWindow += 1 }
                 }
             }
-            try await outbound.write(.binary(frame))
+            try await writer.send(binary: frame)
         }
-        try? await outbound.close(.normalClosure, reason: "load generator done")
+        try? await writer.close(reason: "load generator done")
     }
 }

@@ -92,7 +92,7 @@ struct LoadgenCommand: AsyncParsableCommand {
                 let url = wsBase + tokens[i]
                 let s = stats[i]
                 tasks.append(Task {
-                    if i < subscribers { await LoadClients.subscribe(url: url, stats: s, window: window) } else { await LoadClients.flap(url: url, stats: s, window: window) }
+                    if i < subscribers { await LoadClients.stay(url: url, stats: s, window: window) } else { await LoadClients.flap(url: url, stats: s, window: window) }
                 })
             }
             let deadline = ContinuousClock.now + .seconds(30)
@@ -100,6 +100,11 @@ struct LoadgenCommand: AsyncParsableCommand {
                   batch.contains(where: { i in stats[i].state.withLock { $0.connects == 0 && $0.failures == 0 } }) {
                 try await Task.sleep(for: .milliseconds(10))
             }
+        }
+        // Joins the server paced are retried: wait (up to 30 s) until every reader is in.
+        let allIn = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < allIn, stats.prefix(subscribers).contains(where: { s in s.state.withLock { !$0.open } }) {
+            try await Task.sleep(for: .milliseconds(50))
         }
         var stalled: [StalledClient] = []
         for i in 0..<slow {

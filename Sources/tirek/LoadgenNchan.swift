@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import HummingbirdWSClient
 import NIOCore
 import TirekProtocol
+import TirekWireClient
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,13 +94,16 @@ enum NchanClients {
     /// of its own; text and binary frames are both counted, whichever opcode nchan chose.
     static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow) async {
         do {
-            try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, _, _ in
+            _ = try await WireSocket.connect(url) { inbound, _ in
                 stats.state.withLock { s in
                     s.connects += 1
                     s.open = true
                 }
-                for try await frame in inbound where frame.opcode == .binary || frame.opcode == .text {
-                    stats.received(frame.data, window: window)
+                while let message = try await inbound.next() {
+                    switch message {
+                    case .binary(let buffer): stats.received(buffer, window: window)
+                    case .text(let text): stats.received(ByteBuffer(string: text), window: window)
+                    }
                 }
             }
         } catch {

@@ -1,6 +1,6 @@
 import Foundation
-import HummingbirdWSClient
 import Synchronization
+import TirekWireClient
 
 /// One participant of the soak test: joins like a well-behaved client (obeys `retry_after_ms`),
 /// drops and rejoins on demand, sends requests, and keeps what it needs to check the server: its
@@ -14,7 +14,7 @@ final class SoakClient: Sendable {
         /// Numbers connection attempts: a connection that ends after a newer one began (its close
         /// handshake outlived `drop`'s wait) must not touch the newer one's state.
         var attempt = 0
-        var writer: WebSocketOutboundWriter?
+        var writer: WireWriter?
         var connection: Task<Void, Never>?
         var welcomed = false
         var refusedFor: Int?
@@ -88,9 +88,9 @@ final class SoakClient: Sendable {
 
     private func connect(_ attempt: Int) async {
         do {
-            _ = try await WebSocketClient.connect(url: url, configuration: LoadClients.configuration, logger: LoadClients.logger) { inbound, outbound, _ in
-                self.state.withLock { if $0.attempt == attempt { $0.writer = outbound } }
-                for try await message in inbound.messages(maxSize: 1 << 20) {
+            _ = try await WireSocket.connect(url) { inbound, writer in
+                self.state.withLock { if $0.attempt == attempt { $0.writer = writer } }
+                while let message = try await inbound.next() {
                     if case .text(let text) = message { self.handle(text, attempt: attempt) }
                 }
             }
@@ -125,7 +125,7 @@ final class SoakClient: Sendable {
         defer {
             if let index { state.withLock { $0.intervals[index].latest = wallMicros() / 1000 } }
         }
-        try? await writer?.close(.normalClosure, reason: "soak")
+        try? await writer?.close(reason: "soak")
         guard let task else { return }
         let timeout = Task {
             try? await Task.sleep(for: .seconds(5))
@@ -140,7 +140,7 @@ final class SoakClient: Sendable {
     func send(_ json: String) async -> Bool {
         guard let writer = state.withLock({ $0.welcomed ? $0.writer : nil }) else { return false }
         do {
-            try await writer.write(.text(json))
+            try await writer.send(text: json)
             return true
         } catch {
             return false

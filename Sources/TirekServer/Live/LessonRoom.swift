@@ -424,7 +424,13 @@ actor LessonRoom {
     }
 
     func send(_ buffer: ByteBuffer, to connection: LiveConnection) {
-        if connection.outbound.sendControl(buffer) {
+        var wakes = DrainWakes()
+        send(buffer, to: connection, wakes: &wakes)
+        wakes.run()
+    }
+
+    private func send(_ buffer: ByteBuffer, to connection: LiveConnection, wakes: inout DrainWakes) {
+        if connection.outbound.sendControl(buffer, wakes: &wakes) {
             metrics.controlOut.increment()
         } else {
             metrics.slowClosed.increment()
@@ -434,9 +440,11 @@ actor LessonRoom {
 
     /// Sends one encoded message (the same bytes) to every connection whose participant passes `filter`.
     func broadcast(_ buffer: ByteBuffer, except: UInt64? = nil, where filter: (Participant) -> Bool) {
+        var wakes = DrainWakes()
         for connection in connections.values where connection.id != except && filter(connection.participant) {
-            send(buffer, to: connection)
+            send(buffer, to: connection, wakes: &wakes)
         }
+        wakes.run()
     }
 
     private func broadcastPresence(_ event: PresenceEvent, except: UInt64?) {

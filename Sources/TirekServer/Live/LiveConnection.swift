@@ -9,8 +9,6 @@ import TirekProtocol
     public let outbound: Outbound
     let openedAt: Instant
     private let prefs = Mutex(MediaPreferences())
-    /// When the write in progress began (uptime nanoseconds), 0 when no write is pending.
-    let writeStartedAt = Atomic<UInt64>(0)
     /// When the session saw the socket end (lesson ms; 0 while open). Attendance counts the leave
     /// from then, not from when a busy room got to it.
     private let closedMillis = Atomic<Int64>(0)

@@ -174,10 +174,12 @@ import TirekProtocol
                          now: UInt64) -> PublishResult {
         var queued = 0, dropped = 0
         var waiting: Set<MediaTrack> = []
+        var wakes = DrainWakes()
+        defer { wakes.run() }
         for connection in subscribers where sender == nil || connection.participant.id != sender {
             let prefs = connection.mediaPreferences
             if !Self.wants(prefs, header.track) { continue }
-            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now)
+            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, wakes: &wakes)
             if outcome == .queued { queued += 1 } else { dropped += 1 }
             // Only a wait on a track this subscriber receives asks for a keyframe (camera_low's
             // publisher is the rendition: a plain subscriber must not make it force keyframes).

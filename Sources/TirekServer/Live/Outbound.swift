@@ -1,17 +1,56 @@
+import Dispatch
 import NIOCore
+import NIOWebSocket
 import Synchronization
 import TirekProtocol
 
 /// The thread-safe outbound side of one connection. Producers (the room, the media fan-out) call
-/// the non-blocking `send…` methods from any task; one writer task per connection drains it with
-/// `next(into:)` and writes to the socket. No producer ever waits on a slow socket.
+/// the non-blocking `send…` methods from any task; no producer ever waits on a slow socket.
+///
+/// Two ways to drain it:
+/// - **On the channel** (`attach(_:)`, what live sessions use): a push schedules one drain on the
+///   channel's event loop, which writes everything queued as WebSocket frames and flushes once. While
+///   that write is pending (the socket is full), new frames wait in the queue under its drop policy,
+///   and the write's completion drains again. No task hop or async writer per frame: at 500
+///   subscribers × 80 frames/s that per-frame machinery was half the server's CPU.
+///   `DrainWakes` lets the fan-out wake all subscribers of one event loop with one task.
+/// - **By a task** calling `next(into:)` (tests and micro-benchmarks, no socket).
 @_spi(Benchmarks) public final class Outbound: Sendable {
     private struct State {
         var queue: SubscriberQueue
+        /// `next(into:)` waiting for items, or (channel mode) `drained()` waiting for the end.
         var waiter: CheckedContinuation<Void, Never>?
         var closed = false
         var closeCode: UInt16?
         var closeReason = ""
+        /// Channel mode: where queued items are written.
+        var channel: (any Channel)?
+        var drainScheduled = false
+        /// Uptime nanoseconds when the pending channel write began; 0 when none is pending.
+        var writeStartedAt: UInt64 = 0
+        /// A channel write failed: the socket is gone, nothing more can be sent.
+        var broken = false
+
+        /// Channel mode: whether a push must schedule a drain (and marks it scheduled).
+        mutating func needsDrain() -> Bool {
+            guard channel != nil, !drainScheduled, writeStartedAt == 0, !broken else { return false }
+            drainScheduled = true
+            return true
+        }
+
+        /// `next(into:)` mode: the waiting task, to resume now that an item is queued.
+        mutating func takeItemWaiter() -> CheckedContinuation<Void, Never>? {
+            guard channel == nil else { return nil }
+            defer { waiter = nil }
+            return waiter
+        }
+
+        /// Channel mode: `drained()`'s waiter, once closed and everything queued is written (or can't be).
+        mutating func takeDrainedWaiter() -> CheckedContinuation<Void, Never>? {
+            guard channel != nil, closed, writeStartedAt == 0, queue.isEmpty || broken else { return nil }
+            defer { waiter = nil }
+            return waiter
+        }
     }
 
     private let state: Mutex<State>
@@ -20,30 +59,53 @@ import TirekProtocol
         state = Mutex(State(queue: SubscriberQueue(budget: budget)))
     }
 
+    /// Drains into `channel` from now on (call before anything is queued).
+    func attach(_ channel: any Channel) {
+        state.withLock { $0.channel = channel }
+    }
+
     /// Queues a control message. Returns false if the connection is closed or its backlog overflowed;
     /// the caller then closes the connection.
     @discardableResult
     public func sendControl(_ buffer: ByteBuffer) -> Bool {
-        let (ok, waiter) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard !s.closed, s.queue.pushControl(buffer) else { return (false, nil) }
-            defer { s.waiter = nil }
-            return (true, s.waiter)
+        var wakes = DrainWakes()
+        let ok = sendControl(buffer, wakes: &wakes)
+        wakes.run()
+        return ok
+    }
+
+    /// `sendControl`, leaving the drain to `wakes` (one task per event loop for a whole broadcast).
+    func sendControl(_ buffer: ByteBuffer, wakes: inout DrainWakes) -> Bool {
+        let (ok, waiter, loop) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
+            guard !s.closed, s.queue.pushControl(buffer) else { return (false, nil, nil) }
+            return (true, s.takeItemWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
         }
         waiter?.resume()
+        if let loop { wakes.add(self, on: loop) }
         return ok
     }
 
     /// Queues a media frame under the drop policy. Returns the outcome and the video tracks this
     /// subscriber now waits a keyframe for (so the publisher can be asked for one).
     public func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
-        let (outcome, awaiting, waiter) = state.withLock { s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?) in
-            guard !s.closed else { return (.dropped, [], nil) }
+        var wakes = DrainWakes()
+        let result = sendMedia(buffer, header: header, now: now, wakes: &wakes)
+        wakes.run()
+        return result
+    }
+
+    /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame).
+    public func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64,
+                          wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
+        let (outcome, awaiting, waiter, loop) = state.withLock {
+            s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
+            guard !s.closed else { return (.dropped, [], nil, nil) }
             let outcome = s.queue.pushMedia(buffer, header: header, now: now)
-            guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil) }
-            defer { s.waiter = nil }
-            return (outcome, s.queue.awaitingKeyframe, s.waiter)
+            guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }
+            return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
         }
         waiter?.resume()
+        if let loop { wakes.add(self, on: loop) }
         return (outcome, awaiting)
     }
 
@@ -60,8 +122,11 @@ import TirekProtocol
 
     public func lag(now: UInt64) -> UInt64 { state.withLock { $0.queue.lag(now: now) } }
 
+    /// Channel mode: uptime nanoseconds when the write now pending began, 0 when none is.
+    var pendingWriteSince: UInt64 { state.withLock { $0.writeStartedAt } }
+
     /// Waits until something is queued, then moves all of it into `batch`. Returns false once the
-    /// outbound side is closed and drained.
+    /// outbound side is closed and drained. (Not in channel mode.)
     public func next(into batch: inout [ByteBuffer]) async -> Bool {
         while true {
             let (done, gotItems) = state.withLock { s -> (Bool, Bool) in
@@ -84,18 +149,95 @@ import TirekProtocol
         }
     }
 
-    /// Stops accepting; the writer drains what is queued, then closes the WebSocket with `code`
-    /// (a WebSocket close code, e.g. 1001 going away, 1008 policy) and `reason`.
+    /// Channel mode: returns once the outbound side is closed and all that was queued is written,
+    /// or the socket failed.
+    func drained() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+                s.waiter = c
+                return s.takeDrainedWaiter()
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// Stops accepting; what is queued is still written, then the session closes the WebSocket with
+    /// `code` (a WebSocket close code, e.g. 1001 going away, 1008 policy) and `reason`.
     public func close(code: UInt16? = nil, reason: String = "") {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let (waiter, loop) = state.withLock { s -> (CheckedContinuation<Void, Never>?, (any EventLoop)?) in
             if !s.closed {
                 s.closeCode = code
                 s.closeReason = reason
             }
             s.closed = true
-            defer { s.waiter = nil }
-            return s.waiter
+            if s.channel == nil {
+                defer { s.waiter = nil }
+                return (s.waiter, nil)
+            }
+            return (s.takeDrainedWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
         }
         waiter?.resume()
+        loop?.execute { self.drainOnLoop() }
+    }
+
+    /// Channel mode, on the channel's event loop: writes everything queued as WebSocket frames and
+    /// flushes once. The write's completion drains again if more was queued meanwhile.
+    func drainOnLoop() {
+        var batch: [ByteBuffer] = []
+        let channel = state.withLock { s -> (any Channel)? in
+            s.drainScheduled = false
+            guard let channel = s.channel, s.writeStartedAt == 0, !s.broken, !s.queue.isEmpty else { return nil }
+            s.queue.popAll(into: &batch)
+            s.writeStartedAt = max(DispatchTime.now().uptimeNanoseconds, 1)
+            return channel
+        }
+        guard let channel else { return }
+        let done = channel.eventLoop.makePromise(of: Void.self)
+        for (i, buffer) in batch.enumerated() {
+            // Control messages are JSON objects; media frames start with envelope version 1.
+            let opcode: WebSocketOpcode = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "{") ? .text : .binary
+            channel.write(WebSocketFrame(fin: true, opcode: opcode, data: buffer), promise: i == batch.count - 1 ? done : nil)
+        }
+        channel.flush()
+        done.futureResult.whenComplete { result in self.writeCompleted(failed: (try? result.get()) == nil, on: channel.eventLoop) }
+    }
+
+    private func writeCompleted(failed: Bool, on loop: any EventLoop) {
+        let (waiter, again) = state.withLock { s -> (CheckedContinuation<Void, Never>?, Bool) in
+            s.writeStartedAt = 0
+            if failed {
+                s.broken = true
+                s.closed = true
+            }
+            let again = !s.queue.isEmpty && s.needsDrain()
+            return (s.takeDrainedWaiter(), again)
+        }
+        waiter?.resume()
+        // A new task rather than a nested write from inside this write's completion.
+        if again { loop.execute { self.drainOnLoop() } }
+    }
+}
+
+/// Outbound queues that need a drain, grouped by event loop: a broadcast or a media frame to a
+/// thousand subscribers costs one task per event loop, not one per subscriber.
+@_spi(Benchmarks) public struct DrainWakes {
+    private var groups: [(loop: any EventLoop, outbounds: [Outbound])] = []
+
+    public init() {}
+
+    mutating func add(_ outbound: Outbound, on loop: any EventLoop) {
+        if let i = groups.firstIndex(where: { $0.loop === loop }) {
+            groups[i].outbounds.append(outbound)
+        } else {
+            groups.append((loop, [outbound]))
+        }
+    }
+
+    /// Schedules the drains.
+    public func run() {
+        for group in groups {
+            let outbounds = group.outbounds
+            group.loop.execute { for outbound in outbounds { outbound.drainOnLoop() } }
+        }
     }
 }

@@ -8,7 +8,7 @@ import TirekCore
 import TirekProtocol
 
 /// Runs one admitted WebSocket: registers it with its room, then one task writes the connection's
-/// outbound queue to the socket while another reads and dispatches inbound frames. When either side
+/// outbound queue to the socket (on the channel's event loop) while another reads and dispatches inbound frames. When either side
 /// ends, both do, and the connection leaves the room.
 struct WebSocketSession {
     let connection: LiveConnection
@@ -27,6 +27,7 @@ struct WebSocketSession {
     /// Rethrows the WebSocket library's own close errors (1002 protocol error, 1009 message too large)
     /// after leaving the room, so the library closes with the right code.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
+        connection.outbound.attach(channel)
         do {
             try await room.join(connection)
         } catch let retired as LessonRoom.Retired {
@@ -79,25 +80,13 @@ struct WebSocketSession {
         await Task { await work() }.value
     }
 
+    /// The writing itself happens on the channel's event loop (`Outbound.attach`); this waits until the
+    /// outbound side is closed and everything queued is written, then sends the requested close frame.
     private func writeLoop(_ outbound: WebSocketOutboundWriter) async {
-        var batch: [ByteBuffer] = []
-        batch.reserveCapacity(64)
-        do {
-            while await connection.outbound.next(into: &batch) {
-                for buffer in batch {
-                    // Control messages are JSON objects; media frames start with envelope version 1.
-                    let opcode: WebSocketOpcode = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "{") ? .text : .binary
-                    connection.writeStartedAt.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-                    try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: opcode, data: buffer)))
-                    connection.writeStartedAt.store(0, ordering: .relaxed)
-                }
-                batch.removeAll(keepingCapacity: true)
-            }
-            if let request = connection.outbound.closeRequest {
-                try await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
-            }
-        } catch {
-            // The peer went away mid-write; the read side notices and the session ends.
+        await connection.outbound.drained()
+        if let request = connection.outbound.closeRequest {
+            // The peer may be gone already; the read side notices and the session ends.
+            try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
         }
     }
 
@@ -108,7 +97,7 @@ struct WebSocketSession {
         let limit = UInt64(stallTimeout.components.seconds) * 1_000_000_000 + UInt64(stallTimeout.components.attoseconds / 1_000_000_000)
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
-            let started = connection.writeStartedAt.load(ordering: .relaxed)
+            let started = connection.outbound.pendingWriteSince
             if started != 0, DispatchTime.now().uptimeNanoseconds &- started > limit {
                 metrics.slowClosed.increment()
                 logger.notice("closing a stalled connection", metadata: ["connection": "\(connection.id)"])

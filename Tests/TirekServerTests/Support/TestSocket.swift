@@ -1,10 +1,9 @@
 import Foundation
-import HummingbirdWSClient
-import Logging
 import NIOCore
 import NIOSSL
 import NIOWebSocket
 import Synchronization
+import TirekWireClient
 
 /// A WebSocket client for tests: collects what the server sends and lets the test wait for
 /// the next message of a given type.
@@ -21,7 +20,7 @@ final class TestSocket: Sendable {
         /// Sequence numbers of media frames, in arrival order (kept instead of the bytes when `keepMedia` is false).
         var mediaSequences: [UInt32] = []
         var closed = false
-        var writer: WebSocketOutboundWriter?
+        var writer: WireWriter?
         var closeCode: Int?
     }
 
@@ -33,14 +32,11 @@ final class TestSocket: Sendable {
     static func connect(_ url: String, keepMedia: Bool = true, tls: TLSConfiguration? = nil,
                         timeout: Duration = .seconds(10)) async throws -> TestSocket {
         let socket = TestSocket()
-        var logger = Logger(label: "test-socket")
-        logger.logLevel = .critical
         let t = Task {
             do {
-                let close = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20, sniHostname: tls == nil ? nil : "localhost"),
-                                                             tlsConfiguration: tls, logger: logger) { inbound, outbound, _ in
-                    socket.state.withLock { $0.writer = outbound }
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                let close = try await WireSocket.connect(url, tls: tls, serverHostname: tls == nil ? nil : "localhost") { inbound, writer in
+                    socket.state.withLock { $0.writer = writer }
+                    while let message = try await inbound.next() {
                         switch message {
                         case .text(let text):
                             socket.state.withLock {
@@ -56,7 +52,7 @@ final class TestSocket: Sendable {
                         }
                     }
                 }
-                socket.state.withLock { $0.closeCode = close.map { Int(UInt16(webSocketErrorCode: $0.closeCode)) } }
+                socket.state.withLock { $0.closeCode = close.map(Int.init) }
             } catch {}
             socket.state.withLock { $0.closed = true }
         }
@@ -76,17 +72,17 @@ final class TestSocket: Sendable {
 
     func send(_ text: String) async throws {
         guard let writer = state.withLock({ $0.writer }) else { throw TestFailure("not connected") }
-        try await writer.write(.text(text))
+        try await writer.send(text: text)
     }
 
     func send(binary: ByteBuffer) async throws {
         guard let writer = state.withLock({ $0.writer }) else { throw TestFailure("not connected") }
-        try await writer.write(.binary(binary))
+        try await writer.send(binary: binary)
     }
 
     func close() async {
         if let writer = state.withLock({ $0.writer }) {
-            try? await writer.close(.normalClosure, reason: nil)
+            try? await writer.close()
         }
         let t = task.withLock { $0 }
         _ = await t?.value

@@ -1,0 +1,190 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+
+public enum WireError: Error, CustomStringConvertible {
+    case invalidURL(String)
+    case badHandshake(String)
+    /// The server answered the upgrade request with this HTTP status instead of 101.
+    case notUpgraded(status: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidURL(let url): "invalid WebSocket URL: \(url)"
+        case .badHandshake(let why): "bad WebSocket handshake: \(why)"
+        case .notUpgraded(let status): "upgrade refused with HTTP \(status)"
+        }
+    }
+}
+
+/// A message from the server.
+public enum WireMessage: Sendable {
+    case text(String)
+    case binary(ByteBuffer)
+}
+
+/// A small WebSocket client for Tirek's load generator, soak and tests. All its handlers are in the
+/// pipeline before the connection opens (see `UpgradeHandshake`), so it sees every frame, and every
+/// close, that the server sends right after the `101`.
+public enum WireSocket {
+    /// Connects to `url` (`ws://` or `wss://` with `tls`), upgrades, and runs `body` with the server's
+    /// messages and a writer. Returns the close code the server sent, if it sent one. Throws
+    /// `WireError.notUpgraded` when the server answers with another HTTP status.
+    public static func connect(_ url: String, origin: String? = nil, tls: TLSConfiguration? = nil, serverHostname: String? = nil,
+                               maxFrameSize: Int = 1 << 20,
+                               _ body: @Sendable (inout WireInbound, WireWriter) async throws -> Void) async throws -> UInt16? {
+        let target = try WireURL(url)
+        let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
+        var request = ByteBuffer()
+        request.writeString("GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+        request.writeString("Sec-WebSocket-Key: \(Self.randomKey())\r\nSec-WebSocket-Version: 13\r\n")
+        if let origin { request.writeString("Origin: \(origin)\r\n") }
+        request.writeString("\r\n")
+        let upgradeRequest = request
+        let group = MultiThreadedEventLoopGroup.singleton
+        let loop = group.next()
+        let status = loop.makePromise(of: Int.self)
+        let channel = try await ClientBootstrap(group: loop).connect(host: target.host, port: target.port) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let ops = channel.pipeline.syncOperations
+                if let sslContext {
+                    try ops.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname ?? target.host))
+                }
+                try ops.addHandler(UpgradeHandshake(request: upgradeRequest, status: status))
+                try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
+                try ops.addHandler(WebSocketFrameEncoder())
+                return try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+            }
+        }
+        let code: Int
+        do {
+            code = try await status.futureResult.get()
+        } catch {
+            try? await channel.channel.close()
+            throw error
+        }
+        guard code == 101 else {
+            try? await channel.channel.close()
+            throw WireError.notUpgraded(status: code)
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            let writer = WireWriter(outbound: outbound)
+            var messages = WireInbound(frames: inbound.makeAsyncIterator(), writer: writer)
+            try await body(&messages, writer)
+            return messages.closeCode
+        }
+    }
+
+    static func randomKey() -> String {
+        Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    }
+}
+
+/// The server's messages, in order: answers pings, answers a close and then ends.
+public struct WireInbound {
+    var frames: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator
+    let writer: WireWriter
+    /// The close code the server sent, once it closed.
+    public private(set) var closeCode: UInt16?
+    private var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
+
+    init(frames: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator, writer: WireWriter) {
+        self.frames = frames
+        self.writer = writer
+    }
+
+    /// The next text or binary message; nil once the server closed or the connection ended.
+    public mutating func next() async throws -> WireMessage? {
+        while let frame = try await frames.next() {
+            switch frame.opcode {
+            case .text, .binary:
+                if frame.fin { return Self.message(frame.opcode, frame.unmaskedData) }
+                partial = (frame.opcode, frame.unmaskedData)
+            case .continuation:
+                guard var p = partial else { continue }
+                var data = frame.unmaskedData
+                p.data.writeBuffer(&data)
+                if frame.fin {
+                    partial = nil
+                    return Self.message(p.opcode, p.data)
+                }
+                partial = p
+            case .ping:
+                try? await writer.write(.pong, frame.unmaskedData)
+            case .connectionClose:
+                var data = frame.unmaskedData
+                closeCode = data.readInteger(as: UInt16.self) ?? 1005
+                try? await writer.close(code: closeCode == 1005 ? 1000 : closeCode!, reason: "")
+                return nil
+            default:
+                continue
+            }
+        }
+        return nil
+    }
+
+    private static func message(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WireMessage {
+        opcode == .text ? .text(String(buffer: data)) : .binary(data)
+    }
+}
+
+/// Sends masked frames to the server.
+public struct WireWriter: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
+
+    public func send(text: String) async throws {
+        try await write(.text, ByteBuffer(string: text))
+    }
+
+    public func send(binary: ByteBuffer) async throws {
+        try await write(.binary, binary)
+    }
+
+    /// Sends a close frame; the server answers with its own and closes the connection.
+    public func close(code: UInt16 = 1000, reason: String = "") async throws {
+        var data = ByteBuffer()
+        data.writeInteger(code)
+        data.writeString(reason)
+        try await write(.connectionClose, data)
+    }
+
+    func write(_ opcode: WebSocketOpcode, _ data: ByteBuffer) async throws {
+        try await outbound.write(WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data))
+    }
+}
+
+/// `ws://host:port/path?query` or `wss://…`.
+struct WireURL {
+    let host: String
+    let port: Int
+    let path: String
+    let hostHeader: String
+
+    init(_ url: String) throws {
+        let secure: Bool
+        let rest: Substring
+        if url.hasPrefix("ws://") {
+            secure = false
+            rest = url.dropFirst(5)
+        } else if url.hasPrefix("wss://") {
+            secure = true
+            rest = url.dropFirst(6)
+        } else {
+            throw WireError.invalidURL(url)
+        }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let tail = rest.dropFirst(authority.count)
+        path = tail.isEmpty ? "/" : (tail.first == "?" ? "/" + tail : String(tail))
+        hostHeader = String(authority)
+        if let colon = authority.lastIndex(of: ":"), let p = Int(authority[authority.index(after: colon)...]) {
+            host = String(authority[..<colon])
+            port = p
+        } else {
+            host = String(authority)
+            port = secure ? 443 : 80
+        }
+        guard !host.isEmpty, (1...65535).contains(port) else { throw WireError.invalidURL(url) }
+    }
+}
