@@ -94,7 +94,8 @@ final class TestSocket: Sendable {
         while true {
             let found = state.withLock { s -> [String: Any]? in
                 for (i, frame) in s.frames.enumerated() {
-                    guard case .text(let text) = frame, let obj = try? JSON.object(text), obj["type"] as? String == type, predicate(obj) else { continue }
+                    guard case .text(let text) = frame, Self.mayBe(type, text), let obj = try? JSON.object(text),
+                          obj["type"] as? String == type, predicate(obj) else { continue }
                     s.frames.remove(at: i)
                     return obj
                 }
@@ -111,7 +112,7 @@ final class TestSocket: Sendable {
     func received(_ type: String) -> [[String: Any]] {
         state.withLock { s in
             s.history.compactMap { text -> [String: Any]? in
-                guard let obj = try? JSON.object(text), obj["type"] as? String == type else { return nil }
+                guard Self.mayBe(type, text), let obj = try? JSON.object(text), obj["type"] as? String == type else { return nil }
                 return obj
             }
         }
@@ -121,10 +122,17 @@ final class TestSocket: Sendable {
     func all(_ type: String) -> [[String: Any]] {
         state.withLock { s in
             s.frames.compactMap { frame -> [String: Any]? in
-                guard case .text(let text) = frame, let obj = try? JSON.object(text), obj["type"] as? String == type else { return nil }
+                guard case .text(let text) = frame, Self.mayBe(type, text), let obj = try? JSON.object(text),
+                      obj["type"] as? String == type else { return nil }
                 return obj
             }
         }
+    }
+
+    /// Cheap pre-check before parsing: with a thousand clients each holding thousands of presence
+    /// messages, parsing every one on every poll took minutes.
+    static func mayBe(_ type: String, _ text: String) -> Bool {
+        text.contains("\"type\":\"\(type)\"")
     }
 
     func textTypes() -> [String] {
