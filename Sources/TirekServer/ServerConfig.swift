@@ -39,6 +39,9 @@ public struct ServerConfig: Sendable {
     public var publicDirectory: String?
     /// Folder for lesson recordings (hub camera and screen as IVF, audio as Ogg Opus); nil: not recorded.
     public var recordingsDirectory: String?
+    /// The low-bandwidth rendition of the camera made for connections that ask for it; nil: none
+    /// (a `low_bandwidth` preference is then refused, and such schools choose audio only).
+    public var lowRendition: LowRenditionSettings? = LowRenditionSettings()
 
     /// Native TLS (HTTPS and WSS without a proxy): PEM certificate chain and private key files.
     /// Nil: plain HTTP, for running behind the nginx TLS proxy in `Deploy/`.

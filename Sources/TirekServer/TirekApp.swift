@@ -58,7 +58,8 @@ public struct TirekApp: Sendable {
                                                     lobby: .minutes(config.lobbyMinutes),
                                                     hubDropGrace: .seconds(config.hubDropGraceSeconds),
                                                     attendanceHeartbeat: .seconds(config.attendanceHeartbeatSeconds),
-                                                    recordingsDirectory: config.recordingsDirectory))
+                                                    recordingsDirectory: config.recordingsDirectory,
+                                                    lowRendition: config.lowRendition))
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).

@@ -43,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder for lesson recordings (IVF + Ogg Opus per lesson); off when absent (env TIREK_RECORDINGS).")
     var recordings: String?
 
+    @Option(help: "The camera's low-bandwidth rendition for slow schools, WIDTHxHEIGHT@KBPS, or off (env TIREK_LOW_RENDITION; default 320x180@150).")
+    var lowRendition: String = env["TIREK_LOW_RENDITION"] ?? "320x180@150"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error (env TIREK_LOG_LEVEL).")
     var logLevel: String = env["TIREK_LOG_LEVEL"] ?? "info"
 
@@ -80,6 +83,11 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("port must be 0–65535") }
         guard ["normal", "full"].contains(durability) else { throw ValidationError("durability must be normal or full") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown log level \(logLevel)") }
+        do {
+            _ = try LowRenditionSettings.parse(lowRendition)
+        } catch {
+            throw ValidationError(error.description)
+        }
         for name in ["TIREK_JOIN_RATE", "TIREK_JOIN_BURST"] {
             if let value = Self.env[name], Double(value) == nil { throw ValidationError("\(name)=\(value) is not a number") }
         }
@@ -121,6 +129,7 @@ struct Serve: AsyncParsableCommand {
         config.attendanceHeartbeatSeconds = attendanceHeartbeat
         config.roomSweepSeconds = roomSweep
         config.recordingsDirectory = (recordings ?? Self.env["TIREK_RECORDINGS"]).flatMap { $0.isEmpty ? nil : $0 }
+        config.lowRendition = try LowRenditionSettings.parse(lowRendition)
         config.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         config.publicDirectory = publicDirectory ?? Self.env["TIREK_PUBLIC"]
         var storeLogger = Logger(label: "tirek.store")

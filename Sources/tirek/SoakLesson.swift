@@ -101,8 +101,8 @@ struct SoakLesson {
             }
         }
         await at(0.4)
-        // Joins that lost their welcome to the client's 101 bug retry for up to 21 s, so hands may
-        // still be coming: wait for one until 0.95 of the lesson.
+        // Students paced by the server's join hints (or flapping) may still be coming in, so a
+        // raised hand may come late: wait for one until 0.95 of the lesson.
         let handDeadline = origin + .milliseconds(Int(0.95 * Double(seconds) * 1000))
         while hub.state.withLock({ $0.waitingHands.isEmpty }), ContinuousClock.now < handDeadline {
             try? await Task.sleep(for: .milliseconds(100))

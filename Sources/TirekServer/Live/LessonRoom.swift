@@ -14,6 +14,8 @@ struct RoomSettings: Sendable {
     var attendanceHeartbeat: Millis = .seconds(30)
     /// Where lesson recordings go; nil: lessons are not recorded.
     var recordingsDirectory: String?
+    /// The camera's low-bandwidth rendition; nil: none is made.
+    var lowRendition: LowRenditionSettings? = LowRenditionSettings()
 }
 
 /// One live lesson: its connections, presence, the phase engine, and the rules that decide who
@@ -74,7 +76,7 @@ actor LessonRoom {
                                                        hubDropGrace: settings.hubDropGrace))
         fanout = MediaFanout(metrics: metrics, recorder: settings.recordingsDirectory.map {
             LessonRecorder(root: $0, lessonID: roster.lesson.id, logger: logger)
-        }, logger: logger)
+        }, rendition: settings.lowRendition ?? LowRenditionSettings(), logger: logger)
         for track in [MediaTrack.audio, .camera, .screen] {
             fanout.setPublisher(roster.hubTeacher.id, for: track)
         }
@@ -218,6 +220,12 @@ actor LessonRoom {
             await attendanceHeartbeat(connection)
             send(encoder.encode(Pong(t: ping.t, serverTime: clock.now()), id: frame.id), to: connection)
         case .mediaPreferences(let prefs):
+            if prefs.lowBandwidth, !prefs.audioOnly, settings.lowRendition == nil {
+                send(encoder.encode(ErrorReply(code: .invalidState,
+                                               message: "this server makes no low-bandwidth rendition (--low-rendition off); ask for audio_only instead"),
+                                    id: frame.id), to: connection)
+                return
+            }
             connection.mediaPreferences = prefs
             let track: MediaTrack? = prefs.audioOnly ? nil : prefs.lowBandwidth ? .cameraLow : .camera
             if let track { connection.outbound.requireKeyframe(track) }

@@ -23,20 +23,7 @@ protocol RenditionSink: AnyObject, Sendable {
 /// codec work (synchronous CPU work that must not occupy Swift's cooperative pool). If it falls
 /// behind, input is dropped up to the next camera keyframe and counted. Stopping frees the codecs.
 final class LowBandwidthRendition: Sendable {
-    struct Settings: Sendable, Equatable {
-        var maxWidth = 320
-        var maxHeight = 180
-        var bitrateKbps = 150
-        var framesPerSecond = 30
-        /// libvpx `cpu-used` (negative: fixed speed; see `VP8Encoder.Settings`).
-        var cpuUsed = -12
-        /// Camera frames to encode that may wait; one more and input restarts at the next keyframe.
-        var queueCapacity = 15
-        /// At most one forced keyframe (requested, or following a source keyframe) per this many ns.
-        var keyframeIntervalNanos: UInt64 = 1_000_000_000
-        /// libvpx's own keyframe distance in frames, a safety net if no keyframe is asked for.
-        var encoderKeyframeInterval = 300
-    }
+    typealias Settings = LowRenditionSettings
 
     struct Stats: Equatable, Sendable {
         var queue = RenditionQueue.Stats()
