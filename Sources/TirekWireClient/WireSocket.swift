@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
+import Synchronization
 
 public enum WireError: Error, CustomStringConvertible {
     case invalidURL(String)
@@ -133,6 +134,16 @@ public struct WireInbound {
 /// Sends masked frames to the server.
 public struct WireWriter: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>
+    /// Whether a close frame went out (only one may, and nothing after it).
+    private let closeSent = CloseSent()
+
+    init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) {
+        self.outbound = outbound
+    }
+
+    private final class CloseSent: Sendable {
+        let value = Atomic(false)
+    }
 
     public func send(text: String) async throws {
         try await write(.text, ByteBuffer(string: text))
@@ -144,6 +155,7 @@ public struct WireWriter: Sendable {
 
     /// Sends a close frame; the server answers with its own and closes the connection.
     public func close(code: UInt16 = 1000, reason: String = "") async throws {
+        guard !closeSent.value.exchange(true, ordering: .relaxed) else { return }
         var data = ByteBuffer()
         data.writeInteger(code)
         data.writeString(reason)
