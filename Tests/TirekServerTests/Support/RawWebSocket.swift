@@ -61,6 +61,11 @@ final class RawWebSocket: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Ends the connection in both directions now (the fd is closed by deinit).
+    func shutdown() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Reads server frames (unmasked, unfragmented) until a close frame, the end of the stream or
     /// `timeout` seconds without data.
     func framesUntilClose(timeout: Int = 10) async throws -> [Frame] {
