@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TirekCore
+import TirekStore
 @_spi(Benchmarks) @testable import TirekServer
 
 /// A server runs for months: a lesson that has ended and that nobody is connected to is unloaded
@@ -79,6 +80,51 @@ import TirekCore
         _ = try await retry.next("welcome")
         #expect(await server.app.rooms.liveRoom(for: "L1") !== room)
         await retry.close()
+        try await server.stop()
+    }
+
+    /// A leave removes its connection before its log write finishes. A sweep in between must not
+    /// unload the room: a report built from the store would then take that connection for one a
+    /// crash left open, and count the student only up to its join (seen once in a 1,000-student
+    /// soak: 855 students short by their last connection).
+    @Test func aLessonIsNotUnloadedWhileALeaveIsStillBeingLogged() async throws {
+        let clock = ManualClock(start: LessonTime.at(-1))
+        let store = HeldAppendStore(try SQLiteStore(path: RunningServer.temporaryDatabase()))
+        // No keep-alive written in the lesson: the student's connection is known alive only from its join.
+        let server = try await RunningServer.start(store: store, clock: clock) { $0.attendanceHeartbeatSeconds = 3600 }
+        let lesson = try await LessonFixture.make(on: server, classrooms: 1, students: 1, startsInMillis: 60_000,
+                                                  now: LessonTime.at(-1).millis, observer: false)
+        let hub = try await TestSocket.connect(lesson.url(server, "t-hub"))
+        _ = try await hub.next("welcome")
+        LessonTime.advance(clock, to: 0)
+        _ = try await hub.next("lesson.transition")
+        LessonTime.advance(clock, to: 3)
+        let student = try await TestSocket.connect(lesson.url(server, "s1-0"))
+        _ = try await student.next("welcome")
+        LessonTime.advance(clock, to: 10)
+        try await hub.request(#"{"type":"lesson.end","id":"end"}"#, id: "end")
+
+        // Both leave; their log writes are held back.
+        store.held.withLock { $0 = PresenceLog.left }
+        await hub.close()
+        await student.close()
+        try await waitUntil { await server.app.connectionCount() == 0 }
+        #expect(await server.app.rooms.sweep() == 0, "kept while the leaves are being logged")
+        let during = try await server.request(.get, "/v1/lessons/L1/attendance")
+        let row = try #require((try JSON.object(during.body)["students"] as? [[String: Any]])?.first)
+        #expect(row["online_ms"] as? Int == 7 * 60_000, "minutes 3–10: \(row)")
+
+        // Once logged, the room goes, and the report from the store says the same.
+        store.held.withLock { $0 = nil }
+        var unloaded = 0
+        for _ in 0..<100 where unloaded == 0 {
+            try await Task.sleep(for: .milliseconds(20))
+            unloaded = await server.app.rooms.sweep()
+        }
+        #expect(unloaded == 1)
+        let after = try await server.request(.get, "/v1/lessons/L1/attendance")
+        let stored = try #require((try JSON.object(after.body)["students"] as? [[String: Any]])?.first)
+        #expect(stored["online_ms"] as? Int == 7 * 60_000, "from the store: \(stored)")
         try await server.stop()
     }
 

@@ -49,6 +49,10 @@ actor LessonRoom {
     private(set) var connections: [UInt64: LiveConnection] = [:]
     /// Set when the registry lets go of this room (see `retireIfIdle`); joins are refused after.
     private(set) var retired = false
+    /// Joins and leaves whose log write has not finished. A leave removes its connection before
+    /// the write: without this count, a sweep could unload the room in between, and a report built
+    /// from the store then would take that connection for one left open by a crash.
+    private var presenceWrites = 0
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
@@ -147,6 +151,8 @@ actor LessonRoom {
     /// Registers a connection: logs presence, sends `welcome`, tells those who may see it.
     func join(_ connection: LiveConnection) async throws {
         guard !retired else { throw Retired(lesson: lessonID) }
+        presenceWrites += 1
+        defer { presenceWrites -= 1 }
         let now = clock.now()
         let participant = connection.participant
         let change: PresenceEvent.Change = online[participant.id] == nil && seen.contains(participant.id) ? .reconnected : .joined
@@ -181,6 +187,8 @@ actor LessonRoom {
     /// Unregisters a connection; the participant has left when their last connection closes.
     func leave(_ connection: LiveConnection) async {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
+        presenceWrites += 1
+        defer { presenceWrites -= 1 }
         fanout.unsubscribe(connection)
         metrics.connections.decrement()
         // The leave counts from when the socket ended: in a storm the room may get to it seconds later.
@@ -405,7 +413,7 @@ actor LessonRoom {
     /// keep every lesson they ever served in memory.
     func retireIfIdle() -> Bool {
         if retired { return true }
-        guard connections.isEmpty, engine.status == .ended else { return false }
+        guard connections.isEmpty, presenceWrites == 0, engine.status == .ended else { return false }
         retired = true
         timersStopped = true
         timer?.cancel()
