@@ -107,13 +107,22 @@ struct SoakLesson {
         while hub.state.withLock({ $0.waitingHands.isEmpty }), ContinuousClock.now < handDeadline {
             try? await Task.sleep(for: .milliseconds(100))
         }
-        if let hand = hub.state.withLock({ $0.waitingHands.first }) {
-            try await request(hub, #"{"type":"floor.grant","id":"g","hand_id":"\#(hand)"}"#, ack: "floor.grant", &problems)
-            // The speaker may have dropped meanwhile (flapping, the storm), which ends the floor.
+        let hands = hub.state.withLock { Array($0.waitingHands.prefix(5)) }
+        if hands.isEmpty { problems.append("the hub teacher saw no raised hand") }
+        var floorGiven = hands.isEmpty
+        for hand in hands {
+            // A raiser who has dropped meanwhile (flapping, the storm) cannot be given the floor: the
+            // server refuses with invalid_state, and the hub teacher takes the next hand.
+            let granted = hub.state.withLock { $0.acks["floor.grant", default: 0] }
+            try await request(hub, #"{"type":"floor.grant","id":"g","hand_id":"\#(hand)"}"#, ack: "floor.grant",
+                              tolerating: "invalid_state", &problems)
+            guard hub.state.withLock({ $0.acks["floor.grant", default: 0] }) > granted else { continue }
+            // The speaker may have dropped meanwhile, which ends the floor.
             try await request(hub, #"{"type":"floor.end","id":"e"}"#, ack: "floor.end", tolerating: "invalid_state", &problems)
-        } else {
-            problems.append("the hub teacher saw no raised hand")
+            floorGiven = true
+            break
         }
+        if !floorGiven { problems.append("none of \(hands.count) raised hands could be given the floor") }
         let sent = await busy.value
 
         await at(0.5)
