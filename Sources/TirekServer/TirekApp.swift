@@ -59,7 +59,8 @@ public struct TirekApp: Sendable {
                                                     hubDropGrace: .seconds(config.hubDropGraceSeconds),
                                                     attendanceHeartbeat: .seconds(config.attendanceHeartbeatSeconds),
                                                     recordingsDirectory: config.recordingsDirectory,
-                                                    lowRendition: config.lowRendition))
+                                                    lowRendition: config.lowRendition,
+                                                    mediaWriteMerge: Millis(config.mediaWriteMergeMillis)))
     }
 
     /// The Hummingbird application. `onRunning` receives the bound port (useful with port 0).

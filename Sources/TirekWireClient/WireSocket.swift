@@ -36,6 +36,49 @@ public enum WireSocket {
     public static func connect(_ url: String, origin: String? = nil, tls: TLSConfiguration? = nil, serverHostname: String? = nil,
                                maxFrameSize: Int = 1 << 20,
                                _ body: @Sendable (inout WireInbound, WireWriter) async throws -> Void) async throws -> UInt16? {
+        let channel = try await upgrade(url, origin: origin, tls: tls, serverHostname: serverHostname, maxFrameSize: maxFrameSize) { channel in
+            try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            let writer = WireWriter(outbound: outbound)
+            var messages = WireInbound(frames: inbound.makeAsyncIterator(), writer: writer)
+            try await body(&messages, writer)
+            return messages.closeCode
+        }
+    }
+
+    /// Connects to `url`, upgrades, and calls `receive` on the event loop with each text or binary
+    /// message's payload (`isText` tells which) until the connection ends; answers pings and the
+    /// server's close. With `closeAfter`, sends a close itself after that long. No task per message:
+    /// the load generator's thousands of subscribers read this way. Returns the server's close code.
+    public static func listen(_ url: String, origin: String? = nil, maxFrameSize: Int = 1 << 20, closeAfter: TimeAmount? = nil,
+                              opened: @Sendable () -> Void = {},
+                              receive: @escaping @Sendable (_ payload: ByteBuffer, _ isText: Bool) -> Void) async throws -> UInt16? {
+        let ended = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: UInt16?.self)
+        let channel: any Channel
+        do {
+            channel = try await upgrade(url, origin: origin, tls: nil, serverHostname: nil, maxFrameSize: maxFrameSize) { channel in
+                try channel.pipeline.syncOperations.addHandler(MessageTap(receive: receive, ended: ended))
+                return channel
+            }
+        } catch {
+            ended.fail(error)
+            throw error
+        }
+        opened()
+        if let closeAfter {
+            channel.eventLoop.scheduleTask(in: closeAfter) {
+                channel.writeAndFlush(MessageTap.closeFrame(code: 1000, reason: "going away"), promise: nil)
+            }
+        }
+        return try await ended.futureResult.get()
+    }
+
+    /// Opens the connection with every handler in place, completes the upgrade, and returns what
+    /// `wrap` made of the channel (called on its event loop, after the frame codec is added).
+    private static func upgrade<Wrapped: Sendable>(_ url: String, origin: String?, tls: TLSConfiguration?, serverHostname: String?,
+                                                   maxFrameSize: Int,
+                                                   wrap: @escaping @Sendable (any Channel) throws -> Wrapped) async throws -> Wrapped {
         let target = try WireURL(url)
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         var request = ByteBuffer()
@@ -44,10 +87,9 @@ public enum WireSocket {
         if let origin { request.writeString("Origin: \(origin)\r\n") }
         request.writeString("\r\n")
         let upgradeRequest = request
-        let group = MultiThreadedEventLoopGroup.singleton
-        let loop = group.next()
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let status = loop.makePromise(of: Int.self)
-        let channel = try await ClientBootstrap(group: loop).connect(host: target.host, port: target.port) { channel in
+        let (channel, wrapped) = try await ClientBootstrap(group: loop).connect(host: target.host, port: target.port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let ops = channel.pipeline.syncOperations
                 if let sslContext {
@@ -56,26 +98,21 @@ public enum WireSocket {
                 try ops.addHandler(UpgradeHandshake(request: upgradeRequest, status: status))
                 try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
                 try ops.addHandler(WebSocketFrameEncoder())
-                return try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                return (channel, try wrap(channel))
             }
         }
         let code: Int
         do {
             code = try await status.futureResult.get()
         } catch {
-            try? await channel.channel.close()
+            try? await channel.close()
             throw error
         }
         guard code == 101 else {
-            try? await channel.channel.close()
+            try? await channel.close()
             throw WireError.notUpgraded(status: code)
         }
-        return try await channel.executeThenClose { inbound, outbound in
-            let writer = WireWriter(outbound: outbound)
-            var messages = WireInbound(frames: inbound.makeAsyncIterator(), writer: writer)
-            try await body(&messages, writer)
-            return messages.closeCode
-        }
+        return wrapped
     }
 
     static func randomKey() -> String {

@@ -57,25 +57,21 @@ final class SubscriberStats: Sendable {
 }
 
 enum LoadClients {
-    /// Connects once and counts until the server or `closeAfter` ends the connection.
-    static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: Duration? = nil) async {
+    /// Connects once and counts until the server or `closeAfter` ends the connection. Frames are
+    /// counted on the event loop as they arrive (`WireSocket.listen`): no task per frame, so the
+    /// load generator takes less of the machine it shares with the server. Binary messages are media;
+    /// text ones count too with `countText` (nchan relays the envelope in whichever frame type).
+    static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: TimeAmount? = nil,
+                          countText: Bool = false) async {
         do {
-            _ = try await WireSocket.connect(url) { inbound, writer in
+            _ = try await WireSocket.listen(url, closeAfter: closeAfter, opened: {
                 stats.state.withLock { s in
                     s.connects += 1
                     s.open = true
                 }
-                let closer = closeAfter.map { after in
-                    Task {
-                        try? await Task.sleep(for: after)
-                        try? await writer.close(reason: "flapping")
-                    }
-                }
-                defer { closer?.cancel() }
-                while let message = try await inbound.next() {
-                    if case .binary(let buffer) = message { stats.received(buffer, window: window) }
-                }
-            }
+            }, receive: { payload, isText in
+                if countText || !isText { stats.received(payload, window: window) }
+            })
         } catch {
             stats.state.withLock { s in
                 s.failures += 1
@@ -99,7 +95,7 @@ enum LoadClients {
     /// A flapping subscriber: connects for 1–3 s, goes away for 0.5 s, again, until the run stops.
     static func flap(url: String, stats: SubscriberStats, window: LoadWindow) async {
         while !window.stop.load(ordering: .relaxed) {
-            await subscribe(url: url, stats: stats, window: window, closeAfter: .milliseconds(Int.random(in: 1000...3000)))
+            await subscribe(url: url, stats: stats, window: window, closeAfter: .milliseconds(Int64.random(in: 1000...3000)))
             try? await Task.sleep(for: .milliseconds(500))
         }
     }

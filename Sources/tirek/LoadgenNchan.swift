@@ -47,7 +47,7 @@ extension LoadgenCommand {
             let batch = batchStart..<min(batchStart + connectBatch, subscribers)
             for i in batch {
                 let s = stats[i]
-                tasks.append(Task { await NchanClients.subscribe(url: subURL, stats: s, window: window) })
+                tasks.append(Task { await LoadClients.subscribe(url: subURL, stats: s, window: window, countText: true) })
             }
             let deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline,
@@ -86,33 +86,6 @@ extension LoadgenCommand {
         _ = publisherTask
         _ = tasks
         Foundation.exit(report.meetsTarget ? 0 : 3)
-    }
-}
-
-enum NchanClients {
-    /// A subscriber on nchan's WebSocket subscriber endpoint. nchan relays each message in a frame
-    /// of its own; text and binary frames are both counted, whichever opcode nchan chose.
-    static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow) async {
-        do {
-            _ = try await WireSocket.connect(url) { inbound, _ in
-                stats.state.withLock { s in
-                    s.connects += 1
-                    s.open = true
-                }
-                while let message = try await inbound.next() {
-                    switch message {
-                    case .binary(let buffer): stats.received(buffer, window: window)
-                    case .text(let text): stats.received(ByteBuffer(string: text), window: window)
-                    }
-                }
-            }
-        } catch {
-            stats.state.withLock { s in
-                s.failures += 1
-                s.lastError = "\(error)"
-            }
-        }
-        stats.state.withLock { $0.open = false }
     }
 }
 

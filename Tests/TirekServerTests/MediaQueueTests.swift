@@ -19,20 +19,20 @@ import TirekProtocol
     static func push(_ q: inout SubscriberQueue, _ track: MediaTrack, _ sequence: UInt32, key: Bool = false,
                      size: Int = 100, at millis: UInt64) -> SubscriberQueue.MediaOutcome {
         let (buffer, header) = frame(track, sequence, key: key, size: size)
-        return q.pushMedia(buffer, header: header, now: millis * ms)
+        return q.pushMedia(WireFrame(binary: buffer), header: header, now: millis * ms)
     }
 
     static func control(_ q: inout SubscriberQueue, _ text: String) -> Bool {
-        q.pushControl(ByteBuffer(string: text))
+        q.pushControl(WireFrame(text: ByteBuffer(string: text)))
     }
 
     /// Drains the queue: (track, sequence, flags) of each media frame, and the control messages as text.
     static func drain(_ q: inout SubscriberQueue) -> (media: [(MediaTrack, UInt32, MediaHeader.Flags)], control: [String]) {
-        var out: [ByteBuffer] = []
+        var out: [WireFrame] = []
         q.popAll(into: &out)
         var media: [(MediaTrack, UInt32, MediaHeader.Flags)] = []
         var control: [String] = []
-        for buffer in out {
+        for buffer in out.map(\.payload) {
             if let header = try? MediaHeader.parse(buffer) {
                 media.append((header.track, header.sequence, header.flags))
             } else {
@@ -119,11 +119,11 @@ import TirekProtocol
         var budget = SubscriberQueue.Budget()
         budget.maxMediaBytes = 10_000
         var q = SubscriberQueue(budget: budget)
-        // 3 × (3000 + 16) = 9048 bytes queued, all fresh.
+        // 3 × (4 + 16 + 3000) = 9060 bytes queued (frame header, envelope, payload), all fresh.
         Self.push(&q, .camera, 1, key: true, size: 3_000, at: 0)
         Self.push(&q, .camera, 2, size: 3_000, at: 1)
         Self.push(&q, .camera, 3, size: 3_000, at: 2)
-        #expect(q.mediaBytes == 9_048)
+        #expect(q.mediaBytes == 9_060)
         // Audio that would pass the cap is refused; nothing else changes.
         #expect(Self.push(&q, .audio, 1, size: 1_000, at: 3) == .dropped)
         #expect(q.stats.audioDropped == 1)
@@ -132,7 +132,7 @@ import TirekProtocol
         #expect(Self.push(&q, .camera, 4, size: 3_000, at: 4) == .dropped)
         #expect(q.stats.videoDropped == 4)
         #expect(q.awaitingKeyframe == [.camera])
-        #expect(q.mediaBytes == 516, "only the small audio frame is left")
+        #expect(q.mediaBytes == 520, "only the small audio frame is left")
         #expect(Self.push(&q, .camera, 5, key: true, size: 3_000, at: 5) == .queued)
         let drained = Self.drain(&q)
         #expect(drained.media.map(\.0) == [.audio, .camera])
@@ -185,7 +185,7 @@ import TirekProtocol
         outbound.close(code: 1008, reason: "too slow")
         #expect(!outbound.sendControl(ByteBuffer(string: "{}")))
         let (buffer, header) = Self.frame(.audio, 1)
-        #expect(outbound.sendMedia(buffer, header: header, now: 0).0 == .dropped)
+        #expect(outbound.sendMedia(WireFrame(binary: buffer), header: header, now: 0).0 == .dropped)
         var batch: [ByteBuffer] = []
         #expect(await outbound.next(into: &batch), "what was queued before the close still drains")
         #expect(batch.count == 2)

@@ -135,6 +135,9 @@ func fanout(subscribers n: Int) {
     _ = fanout.publish(keyframe, header: keyHeader, from: hub, now: now) // every subscriber starts at a keyframe
     let batch = Box([ByteBuffer]())
     batch.value.reserveCapacity(64)
+    let (wire, keyWire) = (WireFrame(binary: frame), WireFrame(binary: keyframe))
+    let popped = Box([WireFrame]())
+    popped.value.reserveCapacity(64)
 
     Benchmark("fan-out: MediaFanout.publish 1 frame to \(n) ×1") { benchmark async in
         benchmark.startMeasurement()
@@ -149,10 +152,10 @@ func fanout(subscribers n: Int) {
 
     // The per-subscriber step alone: Outbound.sendMedia to each of N outbound queues.
     let outbounds = (0..<n).map { _ in Outbound() }
-    for o in outbounds { _ = o.sendMedia(keyframe, header: keyHeader, now: now) }
+    for o in outbounds { _ = o.sendMedia(keyWire, header: keyHeader, now: now) }
     Benchmark("fan-out: Outbound.sendMedia to \(n) ×1") { benchmark async in
         benchmark.startMeasurement()
-        for o in outbounds { blackHole(o.sendMedia(frame, header: header, now: now)) }
+        for o in outbounds { blackHole(o.sendMedia(wire, header: header, now: now)) }
         benchmark.stopMeasurement()
         for o in outbounds {
             batch.value.removeAll(keepingCapacity: true)
@@ -162,14 +165,14 @@ func fanout(subscribers n: Int) {
 
     // The drop-policy value without the lock: SubscriberQueue.pushMedia to N queues.
     let queues = Box((0..<n).map { _ in SubscriberQueue() })
-    for i in 0..<n { _ = queues.value[i].pushMedia(keyframe, header: keyHeader, now: now) }
+    for i in 0..<n { _ = queues.value[i].pushMedia(keyWire, header: keyHeader, now: now) }
     Benchmark("fan-out: SubscriberQueue.pushMedia to \(n) ×1") { benchmark in
         benchmark.startMeasurement()
-        for i in 0..<n { blackHole(queues.value[i].pushMedia(frame, header: header, now: now)) }
+        for i in 0..<n { blackHole(queues.value[i].pushMedia(wire, header: header, now: now)) }
         benchmark.stopMeasurement()
         for i in 0..<n {
-            batch.value.removeAll(keepingCapacity: true)
-            queues.value[i].popAll(into: &batch.value)
+            popped.value.removeAll(keepingCapacity: true)
+            queues.value[i].popAll(into: &popped.value)
         }
     }
 
@@ -199,18 +202,18 @@ func fanout(subscribers n: Int) {
 
 /// One second of a subscriber's media (50 Opus + 30 VP8 frames, keyframe every 2 s: at the start
 /// of even seconds), interleaved in send order, with each frame's offset in nanoseconds.
-func oneSecondOfMedia(second: Int) -> [(ByteBuffer, MediaHeader, UInt64)] {
-    var out: [(ByteBuffer, MediaHeader, UInt64)] = []
+func oneSecondOfMedia(second: Int) -> [(WireFrame, MediaHeader, UInt64)] {
+    var out: [(WireFrame, MediaHeader, UInt64)] = []
     var a = 0, v = 0
     while a < 50 || v < 30 {
         let audioAt = a * 20_000_000, videoAt = v * 1_000_000_000 / 30
         if a < 50 && (v >= 30 || audioAt <= videoAt) {
             let (f, h) = audioFrame(sequence: UInt32(a))
-            out.append((f, h, UInt64(audioAt)))
+            out.append((WireFrame(binary: f), h, UInt64(audioAt)))
             a += 1
         } else {
             let (f, h) = videoFrame(key: v == 0 && second % 2 == 0, sequence: UInt32(v))
-            out.append((f, h, UInt64(videoAt)))
+            out.append((WireFrame(binary: f), h, UInt64(videoAt)))
             v += 1
         }
     }
@@ -232,7 +235,7 @@ func dropPolicyBenchmarks() {
     }
     // Peer: the same media into a queue whose writer keeps up (popped after each frame).
     let live = Box(SubscriberQueue())
-    let drained = Box([ByteBuffer]())
+    let drained = Box([WireFrame]())
     drained.value.reserveCapacity(8)
     let liveSecond = Box(0)
     Benchmark("drop peer: 1 s of media (80 frames) into a drained queue ×80") { benchmark in
@@ -247,9 +250,10 @@ func dropPolicyBenchmarks() {
     }
     // The moment of overflow: 400 ms of queued media (12 video + 20 audio frames), then one more
     // video frame 401 ms later drops all queued video and starts waiting for a keyframe.
-    let (vf, vh) = videoFrame()
-    let (kf, kh) = videoFrame(key: true)
-    let (af, ah) = audioFrame()
+    let (vb, vh) = videoFrame()
+    let (kb, kh) = videoFrame(key: true)
+    let (ab, ah) = audioFrame()
+    let (vf, kf, af) = (WireFrame(binary: vb), WireFrame(binary: kb), WireFrame(binary: ab))
     Benchmark("drop: overflow of a 400 ms backlog (drop video to next keyframe) ×1") { benchmark in
         var q = SubscriberQueue()
         _ = q.pushMedia(kf, header: kh, now: 0)

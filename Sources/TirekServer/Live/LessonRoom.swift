@@ -16,6 +16,8 @@ struct RoomSettings: Sendable {
     var recordingsDirectory: String?
     /// The camera's low-bandwidth rendition; nil: none is made.
     var lowRendition: LowRenditionSettings? = LowRenditionSettings()
+    /// How long a media frame may wait so that the frames after it share its write.
+    var mediaWriteMerge: Millis = .zero
 }
 
 /// One live lesson: its connections, presence, the phase engine, and the rules that decide who
@@ -80,7 +82,8 @@ actor LessonRoom {
                                                        hubDropGrace: settings.hubDropGrace))
         fanout = MediaFanout(metrics: metrics, recorder: settings.recordingsDirectory.map {
             LessonRecorder(root: $0, lessonID: roster.lesson.id, logger: logger)
-        }, rendition: settings.lowRendition ?? LowRenditionSettings(), logger: logger)
+        }, rendition: settings.lowRendition ?? LowRenditionSettings(),
+                             writeMerge: .milliseconds(settings.mediaWriteMerge.value), logger: logger)
         for track in [MediaTrack.audio, .camera, .screen] {
             fanout.setPublisher(roster.hubTeacher.id, for: track)
         }
@@ -441,12 +444,12 @@ actor LessonRoom {
 
     func send(_ buffer: ByteBuffer, to connection: LiveConnection) {
         var wakes = DrainWakes()
-        send(buffer, to: connection, wakes: &wakes)
+        send(WireFrame(text: buffer), to: connection, wakes: &wakes)
         wakes.run()
     }
 
-    private func send(_ buffer: ByteBuffer, to connection: LiveConnection, wakes: inout DrainWakes) {
-        if connection.outbound.sendControl(buffer, wakes: &wakes) {
+    private func send(_ frame: WireFrame, to connection: LiveConnection, wakes: inout DrainWakes) {
+        if connection.outbound.sendControl(frame, wakes: &wakes) {
             metrics.controlOut.increment()
         } else {
             metrics.slowClosed.increment()
@@ -456,9 +459,10 @@ actor LessonRoom {
 
     /// Sends one encoded message (the same bytes) to every connection whose participant passes `filter`.
     func broadcast(_ buffer: ByteBuffer, except: UInt64? = nil, where filter: (Participant) -> Bool) {
+        let frame = WireFrame(text: buffer)
         var wakes = DrainWakes()
         for connection in connections.values where connection.id != except && filter(connection.participant) {
-            send(buffer, to: connection, wakes: &wakes)
+            send(frame, to: connection, wakes: &wakes)
         }
         wakes.run()
     }

@@ -7,7 +7,8 @@ import TirekProtocol
 
 /// Fans media frames from a track's publisher out to every subscriber of a lesson, without an
 /// actor hop: the subscriber list is snapshotted under a lock and frames are queued outside it.
-/// The frame's bytes are shared (ByteBuffer is copy-on-write), so a broadcast costs no copies.
+/// Each frame is encoded once as a WebSocket frame (`WireFrame`) and every subscriber's queue shares
+/// those bytes (ByteBuffer is copy-on-write), so a broadcast costs no copies.
 ///
 /// Keeps, per video track, the frames since the last keyframe (the group of pictures), so a new
 /// or recovering subscriber starts at a keyframe and the picture appears at once.
@@ -27,12 +28,16 @@ import TirekProtocol
     static let keyframeRequestInterval: UInt64 = 1_000_000_000
 
     private struct GOP {
-        var frames: [ByteBuffer] = []
+        var frames: [WireFrame] = []
         var bytes = 0
     }
 
     private struct State {
-        var subscribers: [UInt64: LiveConnection] = [:]
+        var subscribers: [UInt64: LiveConnection] = [:] {
+            didSet { subscriberList = Array(subscribers.values) }
+        }
+        /// `subscribers.values`, kept ready: a frame's fan-out takes it without copying.
+        private(set) var subscriberList: [LiveConnection] = []
         var publishers: [MediaTrack: ParticipantID] = [:]
         var gops: [MediaTrack: GOP] = [:]
         var lastKeyframeRequest: [MediaTrack: UInt64] = [:]
@@ -46,18 +51,21 @@ import TirekProtocol
     let recorder: LessonRecorder?
     /// The server's low-bandwidth rendition of the camera (runs only while someone wants it).
     let rendition: LowBandwidthRendition
+    /// How long a frame may wait for the next ones to share its write (0: written at once).
+    let writeMerge: TimeAmount
 
     init(metrics: ServerMetrics, recorder: LessonRecorder? = nil, rendition settings: LowBandwidthRendition.Settings = .init(),
-         logger: Logger = Logger(label: "tirek.media")) {
+         writeMerge: TimeAmount = .zero, logger: Logger = Logger(label: "tirek.media")) {
         self.metrics = metrics
+        self.writeMerge = writeMerge
         self.recorder = recorder
         rendition = LowBandwidthRendition(settings: settings, metrics: metrics, logger: logger)
         rendition.attach(self)
     }
 
     /// A fan-out that records nothing (for the micro-benchmarks in Benchmarks/).
-    public static func unrecorded(metrics: ServerMetrics) -> MediaFanout {
-        MediaFanout(metrics: metrics)
+    public static func unrecorded(metrics: ServerMetrics, writeMerge: TimeAmount = .zero) -> MediaFanout {
+        MediaFanout(metrics: metrics, writeMerge: writeMerge)
     }
 
     /// Who may publish each track now (decided by the lesson rules).
@@ -79,7 +87,7 @@ import TirekProtocol
     /// Adds a subscriber. Every video track starts at a keyframe: the cached group of pictures is
     /// queued where there is one; otherwise the subscriber waits for the track's next keyframe.
     public func subscribe(_ connection: LiveConnection, now: UInt64) {
-        let gops = state.withLock { s -> [MediaTrack: [ByteBuffer]] in
+        let gops = state.withLock { s -> [MediaTrack: [WireFrame]] in
             s.subscribers[connection.id] = connection
             return s.gops.mapValues(\.frames)
         }
@@ -90,7 +98,7 @@ import TirekProtocol
                 continue
             }
             for frame in frames {
-                if let header = try? MediaHeader.parse(frame) {
+                if let header = try? MediaHeader.parse(frame.payload) {
                     _ = connection.outbound.sendMedia(frame, header: header, now: now)
                 }
             }
@@ -113,7 +121,8 @@ import TirekProtocol
                 guard s.renditionSubscribers.insert(connection.id).inserted, s.renditionSubscribers.count == 1 else { return false }
                 // Under the lock, so the cached group and the frames submitted from now on join without a gap.
                 let primer = (s.gops[.camera]?.frames ?? []).compactMap { frame in
-                    (try? MediaHeader.parse(frame)).map { (frame, $0) }
+                    let payload = frame.payload
+                    return (try? MediaHeader.parse(payload)).map { (payload, $0) }
                 }
                 return rendition.start(primer: primer)
             }
@@ -136,45 +145,47 @@ import TirekProtocol
     public func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
         let subscribers: [LiveConnection]
         var renditionWantsKeyframe = false
+        let wire = WireFrame(binary: frame)
         do {
             subscribers = try state.withLock { s throws(PublishError) -> [LiveConnection] in
                 guard s.publishers[header.track] == sender else { throw PublishError() }
-                if header.kind == .video { Self.cache(frame, header: header, in: &s) }
+                if header.kind == .video { Self.cache(wire, header: header, in: &s) }
                 // Under the lock (a queue append), so the rendition sees camera frames in cache order.
                 if header.track == .camera, !s.renditionSubscribers.isEmpty {
                     renditionWantsKeyframe = rendition.submit(frame, header: header)
                 }
-                return Array(s.subscribers.values)
+                return s.subscriberList
             }
         } catch {
             return .forbidden("you do not hold the \(header.track) track now")
         }
         recorder?.record(frame, header: header)
-        let result = deliver(frame, header: header, to: subscribers, except: sender, now: now)
+        let result = deliver(wire, header: header, to: subscribers, except: sender, now: now)
         if renditionWantsKeyframe { requestKeyframe(.camera, now: now) }
         return result
     }
 
     /// Fans out one `camera_low` frame from the rendition (the server is its publisher).
     func renditionFrame(_ frame: ByteBuffer, header: MediaHeader) {
+        let wire = WireFrame(binary: frame)
         let subscribers = state.withLock { s -> [LiveConnection]? in
             guard !s.renditionSubscribers.isEmpty else { return nil }
-            Self.cache(frame, header: header, in: &s)
-            return Array(s.subscribers.values)
+            Self.cache(wire, header: header, in: &s)
+            return s.subscriberList
         }
         guard let subscribers else { return }
-        _ = deliver(frame, header: header, to: subscribers, except: nil, now: DispatchTime.now().uptimeNanoseconds)
+        _ = deliver(wire, header: header, to: subscribers, except: nil, now: DispatchTime.now().uptimeNanoseconds)
     }
 
     func renditionNeedsSourceKeyframe() {
         requestKeyframe(.camera, now: DispatchTime.now().uptimeNanoseconds)
     }
 
-    private func deliver(_ frame: ByteBuffer, header: MediaHeader, to subscribers: [LiveConnection], except sender: ParticipantID?,
+    private func deliver(_ frame: WireFrame, header: MediaHeader, to subscribers: [LiveConnection], except sender: ParticipantID?,
                          now: UInt64) -> PublishResult {
         var queued = 0, dropped = 0
         var waiting: Set<MediaTrack> = []
-        var wakes = DrainWakes()
+        var wakes = DrainWakes(delay: writeMerge)
         defer { wakes.run() }
         for connection in subscribers where sender == nil || connection.participant.id != sender {
             let prefs = connection.mediaPreferences
@@ -222,16 +233,17 @@ import TirekProtocol
         }
     }
 
-    private static func cache(_ frame: ByteBuffer, header: MediaHeader, in s: inout State) {
+    private static func cache(_ frame: WireFrame, header: MediaHeader, in s: inout State) {
+        let size = frame.bytes.readableBytes
         if header.isKeyframe {
-            s.gops[header.track] = GOP(frames: [frame], bytes: frame.readableBytes)
-        } else if var gop = s.gops[header.track], !gop.frames.isEmpty {
-            if gop.frames.count >= maxCachedFrames || gop.bytes + frame.readableBytes > maxCachedBytes {
+            s.gops[header.track] = GOP(frames: [frame], bytes: size)
+        } else if let (count, bytes) = s.gops[header.track].map({ ($0.frames.count, $0.bytes) }), count > 0 {
+            if count >= maxCachedFrames || bytes + size > maxCachedBytes {
                 s.gops[header.track] = GOP() // too long since the keyframe: wait for the next one
             } else {
-                gop.frames.append(frame)
-                gop.bytes += frame.readableBytes
-                s.gops[header.track] = gop
+                // In place: a copy of the group taken out and put back would copy its whole array.
+                s.gops[header.track]!.frames.append(frame)
+                s.gops[header.track]!.bytes += size
             }
         }
     }

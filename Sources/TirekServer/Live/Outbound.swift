@@ -7,14 +7,17 @@ import TirekProtocol
 /// The thread-safe outbound side of one connection. Producers (the room, the media fan-out) call
 /// the non-blocking `send…` methods from any task; no producer ever waits on a slow socket.
 ///
+/// Everything is queued as `WireFrame`s: a broadcast encodes its frame once and every connection
+/// writes the same bytes.
+///
 /// Two ways to drain it:
 /// - **On the channel** (`attach(_:)`, what live sessions use): a push schedules one drain on the
-///   channel's event loop, which writes everything queued as WebSocket frames and flushes once. While
+///   channel's event loop, which writes everything queued through `FramedWriter` and flushes once. While
 ///   that write is pending (the socket is full), new frames wait in the queue under its drop policy,
 ///   and the write's completion drains again. No task hop or async writer per frame: at 500
 ///   subscribers × 80 frames/s that per-frame machinery was half the server's CPU.
 ///   `DrainWakes` lets the fan-out wake all subscribers of one event loop with one task.
-/// - **By a task** calling `next(into:)` (tests and micro-benchmarks, no socket).
+/// - **By a task** calling `next(into:)` (tests and micro-benchmarks, no socket): it gets the payloads.
 @_spi(Benchmarks) public final class Outbound: Sendable {
     private struct State {
         var queue: SubscriberQueue
@@ -24,7 +27,7 @@ import TirekProtocol
         var closeCode: UInt16?
         var closeReason = ""
         /// Channel mode: where queued items are written.
-        var channel: (any Channel)?
+        var writer: NIOLoopBound<FramedWriter>?
         var drainScheduled = false
         /// Uptime nanoseconds when the pending channel write began; 0 when none is pending.
         var writeStartedAt: UInt64 = 0
@@ -33,21 +36,21 @@ import TirekProtocol
 
         /// Channel mode: whether a push must schedule a drain (and marks it scheduled).
         mutating func needsDrain() -> Bool {
-            guard channel != nil, !drainScheduled, writeStartedAt == 0, !broken else { return false }
+            guard writer != nil, !drainScheduled, writeStartedAt == 0, !broken else { return false }
             drainScheduled = true
             return true
         }
 
         /// `next(into:)` mode: the waiting task, to resume now that an item is queued.
         mutating func takeItemWaiter() -> CheckedContinuation<Void, Never>? {
-            guard channel == nil else { return nil }
+            guard writer == nil else { return nil }
             defer { waiter = nil }
             return waiter
         }
 
         /// Channel mode: `drained()`'s waiter, once closed and everything queued is written (or can't be).
         mutating func takeDrainedWaiter() -> CheckedContinuation<Void, Never>? {
-            guard channel != nil, closed, writeStartedAt == 0, queue.isEmpty || broken else { return nil }
+            guard writer != nil, closed, writeStartedAt == 0, queue.isEmpty || broken else { return nil }
             defer { waiter = nil }
             return waiter
         }
@@ -60,25 +63,27 @@ import TirekProtocol
     }
 
     /// Drains into `channel` from now on (call before anything is queued).
-    func attach(_ channel: any Channel) {
-        state.withLock { $0.channel = channel }
+    func attach(_ channel: any Channel) async throws {
+        let writer = try await FramedWriter.install(on: channel)
+        state.withLock { $0.writer = writer }
     }
 
-    /// Queues a control message. Returns false if the connection is closed or its backlog overflowed;
-    /// the caller then closes the connection.
+    /// Queues a control message (one JSON object). Returns false if the connection is closed or its
+    /// backlog overflowed; the caller then closes the connection.
     @discardableResult
     public func sendControl(_ buffer: ByteBuffer) -> Bool {
         var wakes = DrainWakes()
-        let ok = sendControl(buffer, wakes: &wakes)
+        let ok = sendControl(WireFrame(text: buffer), wakes: &wakes)
         wakes.run()
         return ok
     }
 
-    /// `sendControl`, leaving the drain to `wakes` (one task per event loop for a whole broadcast).
-    func sendControl(_ buffer: ByteBuffer, wakes: inout DrainWakes) -> Bool {
+    /// `sendControl` of an encoded frame, leaving the drain to `wakes` (one task per event loop for a
+    /// whole broadcast).
+    func sendControl(_ frame: WireFrame, wakes: inout DrainWakes) -> Bool {
         let (ok, waiter, loop) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
-            guard !s.closed, s.queue.pushControl(buffer) else { return (false, nil, nil) }
-            return (true, s.takeItemWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
+            guard !s.closed, s.queue.pushControl(frame) else { return (false, nil, nil) }
+            return (true, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
         }
         waiter?.resume()
         if let loop { wakes.add(self, on: loop) }
@@ -87,22 +92,22 @@ import TirekProtocol
 
     /// Queues a media frame under the drop policy. Returns the outcome and the video tracks this
     /// subscriber now waits a keyframe for (so the publisher can be asked for one).
-    public func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
+    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
         var wakes = DrainWakes()
-        let result = sendMedia(buffer, header: header, now: now, wakes: &wakes)
+        let result = sendMedia(frame, header: header, now: now, wakes: &wakes)
         wakes.run()
         return result
     }
 
     /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame).
-    public func sendMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64,
+    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64,
                           wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
         let (outcome, awaiting, waiter, loop) = state.withLock {
             s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
             guard !s.closed else { return (.dropped, [], nil, nil) }
-            let outcome = s.queue.pushMedia(buffer, header: header, now: now)
+            let outcome = s.queue.pushMedia(frame, header: header, now: now)
             guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }
-            return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
+            return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
         }
         waiter?.resume()
         if let loop { wakes.add(self, on: loop) }
@@ -125,18 +130,22 @@ import TirekProtocol
     /// Channel mode: uptime nanoseconds when the write now pending began, 0 when none is.
     var pendingWriteSince: UInt64 { state.withLock { $0.writeStartedAt } }
 
-    /// Waits until something is queued, then moves all of it into `batch`. Returns false once the
-    /// outbound side is closed and drained. (Not in channel mode.)
+    /// Waits until something is queued, then moves the payloads of all of it into `batch`. Returns
+    /// false once the outbound side is closed and drained. (Not in channel mode.)
     public func next(into batch: inout [ByteBuffer]) async -> Bool {
+        var frames: [WireFrame] = []
         while true {
             let (done, gotItems) = state.withLock { s -> (Bool, Bool) in
                 if !s.queue.isEmpty {
-                    s.queue.popAll(into: &batch)
+                    s.queue.popAll(into: &frames)
                     return (false, true)
                 }
                 return (s.closed, false)
             }
-            if gotItems { return true }
+            if gotItems {
+                batch.append(contentsOf: frames.map(\.payload))
+                return true
+            }
             if done { return false }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
@@ -170,36 +179,30 @@ import TirekProtocol
                 s.closeReason = reason
             }
             s.closed = true
-            if s.channel == nil {
+            if s.writer == nil {
                 defer { s.waiter = nil }
                 return (s.waiter, nil)
             }
-            return (s.takeDrainedWaiter(), s.needsDrain() ? s.channel?.eventLoop : nil)
+            return (s.takeDrainedWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
         }
         waiter?.resume()
         loop?.execute { self.drainOnLoop() }
     }
 
-    /// Channel mode, on the channel's event loop: writes everything queued as WebSocket frames and
-    /// flushes once. The write's completion drains again if more was queued meanwhile.
+    /// Channel mode, on the channel's event loop: writes everything queued and flushes once. The
+    /// write's completion drains again if more was queued meanwhile.
     func drainOnLoop() {
-        var batch: [ByteBuffer] = []
-        let channel = state.withLock { s -> (any Channel)? in
+        var batch: [WireFrame] = []
+        let writer = state.withLock { s -> NIOLoopBound<FramedWriter>? in
             s.drainScheduled = false
-            guard let channel = s.channel, s.writeStartedAt == 0, !s.broken, !s.queue.isEmpty else { return nil }
+            guard let writer = s.writer, s.writeStartedAt == 0, !s.broken, !s.queue.isEmpty else { return nil }
             s.queue.popAll(into: &batch)
             s.writeStartedAt = max(DispatchTime.now().uptimeNanoseconds, 1)
-            return channel
+            return writer
         }
-        guard let channel else { return }
-        let done = channel.eventLoop.makePromise(of: Void.self)
-        for (i, buffer) in batch.enumerated() {
-            // Control messages are JSON objects; media frames start with envelope version 1.
-            let opcode: WebSocketOpcode = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "{") ? .text : .binary
-            channel.write(WebSocketFrame(fin: true, opcode: opcode, data: buffer), promise: i == batch.count - 1 ? done : nil)
-        }
-        channel.flush()
-        done.futureResult.whenComplete { result in self.writeCompleted(failed: (try? result.get()) == nil, on: channel.eventLoop) }
+        guard let writer else { return }
+        let loop = writer.eventLoop
+        writer.value.write(batch).whenComplete { result in self.writeCompleted(failed: (try? result.get()) == nil, on: loop) }
     }
 
     private func writeCompleted(failed: Bool, on loop: any EventLoop) {
@@ -222,8 +225,13 @@ import TirekProtocol
 /// thousand subscribers costs one task per event loop, not one per subscriber.
 @_spi(Benchmarks) public struct DrainWakes {
     private var groups: [(loop: any EventLoop, outbounds: [Outbound])] = []
+    /// How long the drains wait (see `ServerConfig.mediaWriteMergeMillis`): frames queued meanwhile
+    /// go out in the same write.
+    private let delay: TimeAmount
 
-    public init() {}
+    public init(delay: TimeAmount = .zero) {
+        self.delay = delay
+    }
 
     mutating func add(_ outbound: Outbound, on loop: any EventLoop) {
         if let i = groups.firstIndex(where: { $0.loop === loop }) {
@@ -237,7 +245,11 @@ import TirekProtocol
     public func run() {
         for group in groups {
             let outbounds = group.outbounds
-            group.loop.execute { for outbound in outbounds { outbound.drainOnLoop() } }
+            if delay > .zero {
+                group.loop.scheduleTask(in: delay) { for outbound in outbounds { outbound.drainOnLoop() } }
+            } else {
+                group.loop.execute { for outbound in outbounds { outbound.drainOnLoop() } }
+            }
         }
     }
 }

@@ -18,12 +18,12 @@ import TirekProtocol
         public var audioNanos: UInt64 = 200_000_000
         /// Nanoseconds a video frame may wait before the subscriber is declared behind.
         public var videoNanos: UInt64 = 400_000_000
-        /// Upper bound on queued media bytes, whatever their age.
+        /// Upper bound on queued media bytes (as written: frame headers included), whatever their age.
         public var maxMediaBytes = 4 << 20
     }
 
     struct MediaItem {
-        var buffer: ByteBuffer
+        var frame: WireFrame
         var track: MediaTrack
         var enqueuedAt: UInt64
     }
@@ -41,7 +41,7 @@ import TirekProtocol
     }
 
     public let budget: Budget
-    private(set) var control = CircularBuffer<ByteBuffer>()
+    private(set) var control = CircularBuffer<WireFrame>()
     private(set) var media = CircularBuffer<MediaItem>()
     public private(set) var mediaBytes = 0
     public private(set) var awaitingKeyframe: Set<MediaTrack> = []
@@ -54,9 +54,9 @@ import TirekProtocol
     public var isEmpty: Bool { control.isEmpty && media.isEmpty }
 
     /// Queues a control message; false when the backlog is over its bound (close the connection).
-    public mutating func pushControl(_ buffer: ByteBuffer) -> Bool {
+    public mutating func pushControl(_ frame: WireFrame) -> Bool {
         guard control.count < budget.maxControlMessages else { return false }
-        control.append(buffer)
+        control.append(frame)
         return true
     }
 
@@ -69,38 +69,38 @@ import TirekProtocol
         if awaitingKeyframe.insert(track).inserted { stats.keyframeWaits += 1 }
     }
 
-    public mutating func pushMedia(_ buffer: ByteBuffer, header: MediaHeader, now: UInt64) -> MediaOutcome {
+    public mutating func pushMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64) -> MediaOutcome {
         let track = header.track
+        let size = frame.bytes.readableBytes
         trimAudio(now: now)
         if header.kind == .video {
             if let oldest = media.first(where: { $0.track.kind == .video }),
-               now &- oldest.enqueuedAt > budget.videoNanos || mediaBytes + buffer.readableBytes > budget.maxMediaBytes {
+               now &- oldest.enqueuedAt > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
                 dropQueuedVideo()
                 startWaiting(for: track)
             }
             if awaitingKeyframe.contains(track) {
                 if header.isKeyframe {
                     awaitingKeyframe.remove(track)
-                    var marked = buffer
-                    MediaHeader.setFlags(header.flags.union(.discontinuity), in: &marked)
-                    append(MediaItem(buffer: marked, track: track, enqueuedAt: now))
+                    let marked = frame.settingMediaFlags(header.flags.union(.discontinuity))
+                    append(MediaItem(frame: marked, track: track, enqueuedAt: now))
                     return .queued
                 }
                 stats.videoDropped += 1
                 return .dropped
             }
-        } else if mediaBytes + buffer.readableBytes > budget.maxMediaBytes {
+        } else if mediaBytes + size > budget.maxMediaBytes {
             stats.audioDropped += 1
             return .dropped
         }
-        append(MediaItem(buffer: buffer, track: track, enqueuedAt: now))
+        append(MediaItem(frame: frame, track: track, enqueuedAt: now))
         return .queued
     }
 
     /// Everything queued, control first; the queue is empty afterwards.
-    public mutating func popAll(into out: inout [ByteBuffer]) {
+    public mutating func popAll(into out: inout [WireFrame]) {
         while let c = control.popFirst() { out.append(c) }
-        while let m = media.popFirst() { out.append(m.buffer) }
+        while let m = media.popFirst() { out.append(m.frame) }
         mediaBytes = 0
     }
 
@@ -110,14 +110,14 @@ import TirekProtocol
     }
 
     private mutating func append(_ item: MediaItem) {
-        mediaBytes += item.buffer.readableBytes
+        mediaBytes += item.frame.bytes.readableBytes
         media.append(item)
     }
 
     private mutating func trimAudio(now: UInt64) {
         // Only the front can be stale; stop at the first fresh or video item.
         while let first = media.first, first.track.kind == .audio, now &- first.enqueuedAt > budget.audioNanos {
-            mediaBytes -= first.buffer.readableBytes
+            mediaBytes -= first.frame.bytes.readableBytes
             media.removeFirst()
             stats.audioDropped += 1
         }
@@ -128,7 +128,7 @@ import TirekProtocol
         for item in media {
             if item.track.kind == .video {
                 stats.videoDropped += 1
-                mediaBytes -= item.buffer.readableBytes
+                mediaBytes -= item.frame.bytes.readableBytes
                 startWaiting(for: item.track)
             } else {
                 kept.append(item)

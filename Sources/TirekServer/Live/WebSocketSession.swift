@@ -27,7 +27,12 @@ struct WebSocketSession {
     /// Rethrows the WebSocket library's own close errors (1002 protocol error, 1009 message too large)
     /// after leaving the room, so the library closes with the right code.
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
-        connection.outbound.attach(channel)
+        do {
+            try await connection.outbound.attach(channel)
+        } catch {
+            logger.debug("connection closed before it joined", metadata: ["error": "\(error)"])
+            return
+        }
         do {
             try await room.join(connection)
         } catch let retired as LessonRoom.Retired {

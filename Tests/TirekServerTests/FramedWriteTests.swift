@@ -1,0 +1,110 @@
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Testing
+import TirekCore
+import TirekProtocol
+@_spi(Benchmarks) @testable import TirekServer
+
+/// The write path of a live connection: frames encoded once (`WireFrame`), written past the
+/// WebSocket encoder (`FramedWriter`), and the media write merge (`DrainWakes(delay:)`), on a test
+/// channel whose clock only moves when told.
+@Suite struct FramedWriteTests {
+    /// Decodes `bytes` with NIO's own WebSocket decoder, as any client would.
+    static func decode(_ bytes: [ByteBuffer]) throws -> [WebSocketFrame] {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 20)))
+        for buffer in bytes { try channel.writeInbound(buffer) }
+        var frames: [WebSocketFrame] = []
+        while let frame = try channel.readInbound(as: WebSocketFrame.self) { frames.append(frame) }
+        _ = try channel.finish()
+        return frames
+    }
+
+    @Test(arguments: [0, 1, 125, 126, 4200, 65535, 65536, 70000])
+    func aWireFrameIsOneValidWebSocketFrame(length: Int) throws {
+        let payload = ByteBuffer(bytes: (0..<length).map { UInt8(truncatingIfNeeded: $0) })
+        for (wire, opcode) in [(WireFrame(binary: payload), WebSocketOpcode.binary), (WireFrame(text: payload), .text)] {
+            let frames = try Self.decode([wire.bytes])
+            #expect(frames.count == 1)
+            #expect(frames.first?.fin == true)
+            #expect(frames.first?.opcode == opcode)
+            #expect(frames.first?.maskKey == nil, "server frames are not masked")
+            #expect(frames.first?.data == payload)
+            #expect(wire.payload == payload)
+        }
+    }
+
+    @Test func markingADiscontinuityChangesOnlyThatCopysEnvelopeFlags() throws {
+        let buffer = MediaFrames.frame(track: .camera, sequence: 7, keyframe: true, size: 300)
+        let wire = WireFrame(binary: buffer)
+        let marked = wire.settingMediaFlags([.keyframe, .discontinuity])
+        #expect(try MediaHeader.parse(marked.payload).flags == [.keyframe, .discontinuity])
+        #expect(try MediaHeader.parse(wire.payload).flags == [.keyframe], "the shared frame is untouched")
+        #expect(try Self.decode([marked.bytes]).first?.data == marked.payload)
+    }
+
+    /// A connection's outbound side on a test channel that has the WebSocket encoder, as upgraded
+    /// connections do.
+    static func attached() async throws -> (NIOAsyncTestingChannel, Outbound) {
+        let channel = NIOAsyncTestingChannel()
+        try await channel.pipeline.addHandler(WebSocketFrameEncoder())
+        let outbound = Outbound()
+        try await outbound.attach(channel)
+        return (channel, outbound)
+    }
+
+    static func written(_ channel: NIOAsyncTestingChannel) async throws -> [ByteBuffer] {
+        var out: [ByteBuffer] = []
+        while let buffer = try await channel.readOutbound(as: ByteBuffer.self) { out.append(buffer) }
+        return out
+    }
+
+    static func media(_ sequence: UInt32) -> (WireFrame, MediaHeader) {
+        let buffer = MediaFrames.frame(track: .audio, sequence: sequence, keyframe: false, size: 80)
+        return (WireFrame(binary: buffer), try! MediaHeader.parse(buffer))
+    }
+
+    @Test func framesGoOutAtOnceWithoutAMerge() async throws {
+        let (channel, outbound) = try await Self.attached()
+        let (frame, header) = Self.media(1)
+        var wakes = DrainWakes()
+        _ = outbound.sendMedia(frame, header: header, now: 0, wakes: &wakes)
+        wakes.run()
+        let written = try await Self.written(channel)
+        #expect(try Self.decode(written).map(\.data) == [frame.payload])
+        _ = try await channel.finish()
+    }
+
+    @Test func framesQueuedWithinTheMergeDelayShareOneDrain() async throws {
+        let (channel, outbound) = try await Self.attached()
+        let merge = TimeAmount.milliseconds(20)
+        var frames: [WireFrame] = []
+        for sequence in UInt32(1)...3 {
+            let (frame, header) = Self.media(sequence)
+            frames.append(frame)
+            var wakes = DrainWakes(delay: merge)
+            _ = outbound.sendMedia(frame, header: header, now: 0, wakes: &wakes)
+            wakes.run()
+            await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
+        }
+        #expect(try await Self.written(channel).isEmpty, "15 ms in: nothing written yet")
+        // A control message joins the pending drain instead of forcing its own write.
+        #expect(outbound.sendControl(ByteBuffer(string: #"{"type":"chat"}"#)))
+        #expect(try await Self.written(channel).isEmpty)
+        await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
+        let decoded = try Self.decode(try await Self.written(channel))
+        #expect(decoded.map(\.opcode) == [.text, .binary, .binary, .binary], "control first, then media in order")
+        #expect(decoded.dropFirst().map(\.data) == frames.map(\.payload))
+        _ = try await channel.finish()
+    }
+
+    @Test func aWriteToAClosedChannelEndsTheOutboundSide() async throws {
+        let (channel, outbound) = try await Self.attached()
+        _ = try await channel.finish()
+        let (frame, header) = Self.media(1)
+        _ = outbound.sendMedia(frame, header: header, now: 0)
+        outbound.close()
+        await outbound.drained() // returns: the write failed, nothing more can be sent
+        #expect(outbound.pendingWriteSince == 0)
+    }
+}
