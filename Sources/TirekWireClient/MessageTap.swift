@@ -11,7 +11,7 @@ final class MessageTap: ChannelInboundHandler {
     private let receive: @Sendable (ByteBuffer, Bool) -> Void
     private let ended: EventLoopPromise<UInt16?>
     private var closeCode: UInt16?
-    private var partial: (isText: Bool, data: ByteBuffer)?
+    private var assembler = MessageAssembler()
 
     init(receive: @escaping @Sendable (ByteBuffer, Bool) -> Void, ended: EventLoopPromise<UInt16?>) {
         self.receive = receive
@@ -21,19 +21,8 @@ final class MessageTap: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         switch frame.opcode {
-        case .text, .binary:
-            let isText = frame.opcode == .text
-            if frame.fin { receive(frame.unmaskedData, isText) } else { partial = (isText, frame.unmaskedData) }
-        case .continuation:
-            guard var p = partial else { return }
-            var data = frame.unmaskedData
-            p.data.writeBuffer(&data)
-            if frame.fin {
-                partial = nil
-                receive(p.data, p.isText)
-            } else {
-                partial = p
-            }
+        case .text, .binary, .continuation:
+            if let message = assembler.add(frame) { receive(message.data, message.isText) }
         case .ping:
             context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.unmaskedData)),
                                   promise: nil)

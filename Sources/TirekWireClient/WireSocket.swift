@@ -126,7 +126,7 @@ public struct WireInbound {
     let writer: WireWriter
     /// The close code the server sent, once it closed.
     public private(set) var closeCode: UInt16?
-    private var partial: (opcode: WebSocketOpcode, data: ByteBuffer)?
+    private var assembler = MessageAssembler()
 
     init(frames: NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator, writer: WireWriter) {
         self.frames = frames
@@ -137,18 +137,10 @@ public struct WireInbound {
     public mutating func next() async throws -> WireMessage? {
         while let frame = try await frames.next() {
             switch frame.opcode {
-            case .text, .binary:
-                if frame.fin { return Self.message(frame.opcode, frame.unmaskedData) }
-                partial = (frame.opcode, frame.unmaskedData)
-            case .continuation:
-                guard var p = partial else { continue }
-                var data = frame.unmaskedData
-                p.data.writeBuffer(&data)
-                if frame.fin {
-                    partial = nil
-                    return Self.message(p.opcode, p.data)
+            case .text, .binary, .continuation:
+                if let message = assembler.add(frame) {
+                    return message.isText ? .text(String(buffer: message.data)) : .binary(message.data)
                 }
-                partial = p
             case .ping:
                 try? await writer.write(.pong, frame.unmaskedData)
             case .connectionClose:
@@ -161,10 +153,6 @@ public struct WireInbound {
             }
         }
         return nil
-    }
-
-    private static func message(_ opcode: WebSocketOpcode, _ data: ByteBuffer) -> WireMessage {
-        opcode == .text ? .text(String(buffer: data)) : .binary(data)
     }
 }
 

@@ -64,8 +64,8 @@ import TirekProtocol
     }
 
     /// A fan-out that records nothing (for the micro-benchmarks in Benchmarks/).
-    public static func unrecorded(metrics: ServerMetrics, writeMerge: TimeAmount = .zero) -> MediaFanout {
-        MediaFanout(metrics: metrics, writeMerge: writeMerge)
+    public static func unrecorded(metrics: ServerMetrics) -> MediaFanout {
+        MediaFanout(metrics: metrics)
     }
 
     /// Who may publish each track now (decided by the lesson rules).
