@@ -241,6 +241,27 @@ import TirekProtocol
         #expect(got.control.isEmpty, "no keyframe request: the cache served the joiner")
     }
 
+    @Test func aWaveOfJoinersWaitingForTheSameKeyframeSharesOneMarkedCopy() async throws {
+        let fanout = MediaFanout(metrics: ServerMetrics())
+        fanout.setPublisher("t-hub", for: .camera)
+        let joiners = (0..<50).map { Self.connection("s\($0)") }
+        for joiner in joiners { fanout.subscribe(joiner, now: 0) } // nothing cached: all wait
+        #expect(Self.publish(fanout, .camera, 1, key: true, at: 33) == .delivered(queued: 50, dropped: 0))
+        var addresses: Set<Int> = []
+        for joiner in joiners {
+            var batch: [ByteBuffer] = []
+            joiner.outbound.close()
+            _ = await joiner.outbound.next(into: &batch)
+            #expect(try MediaHeader.parse(batch[0]).flags == [.keyframe, .discontinuity])
+            addresses.insert(batch[0].withUnsafeReadableBytes { Int(bitPattern: $0.baseAddress) })
+        }
+        #expect(addresses.count == 1, "one marked copy for all 50, not one each")
+        // The cached group keeps the frame as published, unmarked, for later joiners.
+        let late = Self.connection("late")
+        fanout.subscribe(late, now: 40 * Self.ms)
+        #expect(await Self.queued(late).media.map(\.2) == [[.keyframe]])
+    }
+
     @Test func joinerWithoutACachedKeyframeWaitsForOneAndThePublisherIsAsked() async {
         let fanout = MediaFanout(metrics: ServerMetrics())
         fanout.setPublisher("t-hub", for: .camera)

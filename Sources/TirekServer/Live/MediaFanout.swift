@@ -187,10 +187,12 @@ import TirekProtocol
         var waiting: Set<MediaTrack> = []
         var wakes = DrainWakes(delay: writeMerge)
         defer { wakes.run() }
+        // A keyframe with the discontinuity flag, made once for every subscriber that resumes here.
+        let resumeFrame = header.isKeyframe ? frame.settingMediaFlags(header.flags.union(.discontinuity)) : nil
         for connection in subscribers where sender == nil || connection.participant.id != sender {
             let prefs = connection.mediaPreferences
             if !Self.wants(prefs, header.track) { continue }
-            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, wakes: &wakes)
+            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, resumeFrame: resumeFrame, wakes: &wakes)
             if outcome == .queued { queued += 1 } else { dropped += 1 }
             // Only a wait on a track this subscriber receives asks for a keyframe (camera_low's
             // publisher is the rendition: a plain subscriber must not make it force keyframes).

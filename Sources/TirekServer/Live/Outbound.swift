@@ -99,13 +99,14 @@ import TirekProtocol
         return result
     }
 
-    /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame).
-    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64,
+    /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame);
+    /// `resumeFrame` as in `SubscriberQueue.pushMedia`.
+    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, resumeFrame: WireFrame? = nil,
                           wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
         let (outcome, awaiting, waiter, loop) = state.withLock {
             s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
             guard !s.closed else { return (.dropped, [], nil, nil) }
-            let outcome = s.queue.pushMedia(frame, header: header, now: now)
+            let outcome = s.queue.pushMedia(frame, header: header, now: now, resumeFrame: resumeFrame)
             guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }
             return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
         }

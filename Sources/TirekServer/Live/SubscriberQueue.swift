@@ -69,7 +69,11 @@ import TirekProtocol
         if awaitingKeyframe.insert(track).inserted { stats.keyframeWaits += 1 }
     }
 
-    public mutating func pushMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64) -> MediaOutcome {
+    /// Queues a media frame under the policy. `resumeFrame` is this keyframe with the discontinuity
+    /// flag set, queued instead of it where a track resumes here; nil: a marked copy is made. A
+    /// fan-out passes one copy for all its subscribers, so a wave of joiners waiting for the same
+    /// keyframe shares it instead of copying it each.
+    public mutating func pushMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, resumeFrame: WireFrame? = nil) -> MediaOutcome {
         let track = header.track
         let size = frame.bytes.readableBytes
         trimAudio(now: now)
@@ -82,7 +86,7 @@ import TirekProtocol
             if awaitingKeyframe.contains(track) {
                 if header.isKeyframe {
                     awaitingKeyframe.remove(track)
-                    let marked = frame.settingMediaFlags(header.flags.union(.discontinuity))
+                    let marked = resumeFrame ?? frame.settingMediaFlags(header.flags.union(.discontinuity))
                     append(MediaItem(frame: marked, track: track, enqueuedAt: now))
                     return .queued
                 }

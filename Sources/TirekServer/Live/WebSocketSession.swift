@@ -34,7 +34,9 @@ struct WebSocketSession {
             return
         }
         do {
-            try await room.join(connection)
+            // In a task of its own: the join's deep async frames (logging, the welcome snapshot)
+            // would otherwise stay in this connection's task allocator for the connection's life.
+            try await Task { try await room.join(connection) }.value
         } catch let retired as LessonRoom.Retired {
             logger.info("join raced the unloading of an ended lesson", metadata: ["error": "\(retired)"])
             try? await outbound.close(.unexpectedServerError, reason: "could not record your join; try again")
