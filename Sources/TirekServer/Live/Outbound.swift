@@ -1,6 +1,5 @@
 import Dispatch
 import NIOCore
-import NIOWebSocket
 import Synchronization
 import TirekProtocol
 

@@ -45,9 +45,6 @@ import TirekProtocol
         bytes.getSlice(at: bytes.readerIndex + headerLength, length: bytes.readableBytes - headerLength)!
     }
 
-    /// Whether this is a text frame.
-    var isText: Bool { bytes.getInteger(at: bytes.readerIndex, as: UInt8.self)! & 0x0F == 0x1 }
-
     /// This media frame with its envelope flags replaced (copies the bytes once: the original is shared).
     func settingMediaFlags(_ flags: MediaHeader.Flags) -> WireFrame {
         var marked = self
