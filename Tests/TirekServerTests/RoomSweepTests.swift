@@ -33,7 +33,7 @@ import TirekStore
 
         // Ended and empty: unloaded.
         await hub.close()
-        try await waitUntil { await server.app.connectionCount() == 0 }
+        try await waitUntilEveryoneLeft(server)
         let before = try await server.request(.get, "/v1/lessons/L1/attendance")
         weak let unloaded = await server.app.rooms.liveRoom(for: "L1")
         #expect(unloaded != nil)
@@ -67,7 +67,7 @@ import TirekStore
         _ = try await hub.next("welcome")
         try await hub.request(#"{"type":"lesson.end","id":"end"}"#, id: "end")
         await hub.close()
-        try await waitUntil { await server.app.connectionCount() == 0 }
+        try await waitUntilEveryoneLeft(server)
 
         // The sweep's first step (the room lets go) without its second (the registry drops it).
         let room = try #require(await server.app.rooms.liveRoom(for: "L1"))
@@ -126,6 +126,14 @@ import TirekStore
         let stored = try #require((try JSON.object(after.body)["students"] as? [[String: Any]])?.first)
         #expect(stored["online_ms"] as? Int == 7 * 60_000, "from the store: \(stored)")
         try await server.stop()
+    }
+
+    /// Until every connection of lesson L1 is gone and its leave is logged: the socket's end is
+    /// counted at once, the leave's log write finishes later, and the room is not idle before.
+    func waitUntilEveryoneLeft(_ server: RunningServer) async throws {
+        try await waitUntil { await server.app.connectionCount() == 0 }
+        let room = try #require(await server.app.rooms.liveRoom(for: "L1"))
+        try await waitUntil { await room.presenceWrites == 0 }
     }
 
     func waitUntil(_ condition: @Sendable () async -> Bool) async throws {

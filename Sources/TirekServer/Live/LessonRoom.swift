@@ -54,7 +54,7 @@ actor LessonRoom {
     /// Joins and leaves whose log write has not finished. A leave removes its connection before
     /// the write: without this count, a sweep could unload the room in between, and a report built
     /// from the store then would take that connection for one left open by a crash.
-    private var presenceWrites = 0
+    private(set) var presenceWrites = 0
     /// Open connections per participant, and since when the participant has been online.
     private var online: [ParticipantID: (connections: Set<UInt64>, since: Instant)] = [:]
     /// Participants who were online at some point in this lesson (a return is a "reconnected").
