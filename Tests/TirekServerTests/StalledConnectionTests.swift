@@ -19,6 +19,14 @@ import TirekProtocol
         _ = try await hub.next("welcome")
         // Upgrades, then never reads a byte, with a small receive buffer.
         let stalled = try await RawWebSocket.connect(port: server.port, path: "/v1/ws?token=\(lesson.token("s1-0"))", receiveBuffer: 4096)
+        // It reads nothing, so it cannot see its welcome: wait until the server has logged its join
+        // (the gauge counts a connection once its join is logged) before the clock moves.
+        var joined = 1.0
+        for _ in 0..<100 where joined != 2 {
+            try await Task.sleep(for: .milliseconds(20))
+            joined = BroadcastTests.value(of: "tirek_connections", in: server.app.metrics.render())
+        }
+        #expect(joined == 2, "the stalled connection joined")
         LessonTime.advance(clock, to: 0)
         _ = try await hub.next("lesson.transition")
         LessonTime.advance(clock, to: 2)
