@@ -83,7 +83,7 @@ public struct TirekApp: Sendable {
                                   pacer: JoinGate(limits: config.joinLimits))
         let endpoint = WebSocketEndpoint(admission: admission, metrics: metrics, sockets: sockets, logger: logger, clock: clock,
                                          sendBufferBytes: config.socketSendBufferBytes,
-                                         stallTimeout: .seconds(config.stallTimeoutSeconds))
+                                         stallWatch: StallWatch(timeout: .seconds(config.stallTimeoutSeconds)))
         endpoint.register(on: api)
         let admin = api.group().add(middleware: AdminAuth(adminKey: config.adminKey, trustedProxies: config.trustedProxies))
         AdminRoutes(store: store, rooms: rooms, links: links, clock: clock).register(on: admin)

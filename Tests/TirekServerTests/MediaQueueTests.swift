@@ -139,6 +139,37 @@ import TirekProtocol
         #expect(drained.media[1].2.contains(.discontinuity))
     }
 
+    @Test func videoAgeCountsFromTheOldestVideoStillQueued() {
+        var q = SubscriberQueue()
+        Self.push(&q, .camera, 1, key: true, at: 0)
+        #expect(Self.drain(&q).media.count == 1)
+        // Audio ahead of the video ages out on its own; the video's age counts from 300, when the
+        // first video frame since the drain was queued, not from the drained frame's 0.
+        Self.push(&q, .audio, 1, at: 250)
+        Self.push(&q, .camera, 2, at: 300)
+        #expect(Self.push(&q, .camera, 3, at: 700) == .queued, "the oldest queued video is exactly 400 ms old")
+        #expect(q.stats.audioDropped == 1 && q.awaitingKeyframe.isEmpty)
+        #expect(Self.push(&q, .camera, 4, at: 701) == .dropped)
+        #expect(q.awaitingKeyframe == [.camera])
+        // After the drop the wait ends at a keyframe, and the age counts from that keyframe.
+        #expect(Self.push(&q, .camera, 5, key: true, at: 1_000) == .queued)
+        #expect(Self.push(&q, .camera, 6, at: 1_400) == .queued)
+        #expect(Self.drain(&q).media.map(\.1) == [5, 6])
+    }
+
+    @Test func trackSetsAreBitSetsWithSetSemantics() {
+        var set: MediaTrackSet = []
+        #expect(set.isEmpty)
+        #expect(set.insert(.screen) && !set.insert(.screen), "the second insert finds it there")
+        set.insert(.camera)
+        #expect(Array(set) == [.camera, .screen], "in track order")
+        #expect(set.contains(.camera) && !set.contains(.cameraLow))
+        #expect(set.remove(.camera) && !set.remove(.camera))
+        set.formUnion([.cameraLow, .audio])
+        #expect(set == [.audio, .screen, .cameraLow])
+        #expect(set.description == "[audio, screen, camera_low]")
+    }
+
     @Test func lagIsTheAgeOfTheOldestQueuedMedia() {
         var q = SubscriberQueue()
         #expect(q.lag(now: 1_000 * Self.ms) == 0)
@@ -282,6 +313,33 @@ import TirekProtocol
         #expect(hubGot.media.isEmpty, "a publisher does not get its own frames back")
         #expect(hubGot.control == [#"{"track":"camera","type":"media.keyframe_needed"}"#] ||
                 hubGot.control.count == 1 && hubGot.control[0].contains("media.keyframe_needed"))
+    }
+
+    @Test func aSenderGetsNothingBackOnAnyOfItsConnectionsAndEachIsAskedForKeyframes() async {
+        let fanout = MediaFanout(metrics: ServerMetrics())
+        fanout.setPublisher("t-hub", for: .camera)
+        let (hubLaptop, hubPhone, student) = (Self.connection("t-hub", role: .hubTeacher), Self.connection("t-hub", role: .hubTeacher),
+                                              Self.connection("s1"))
+        for c in [hubLaptop, hubPhone, student] { fanout.subscribe(c, now: 0) }
+        #expect(Self.publish(fanout, .camera, 1, at: 0) == .delivered(queued: 0, dropped: 1), "only the student; it waits")
+        #expect(Self.publish(fanout, .camera, 2, key: true, at: 33) == .delivered(queued: 1, dropped: 0))
+        for hub in [hubLaptop, hubPhone] {
+            let got = await Self.queued(hub)
+            #expect(got.media.isEmpty)
+            #expect(got.control.count == 1 && got.control[0].contains("media.keyframe_needed"))
+        }
+        #expect(await Self.queued(student).media.map(\.1) == [2])
+        // The teacher's phone leaves and a tablet joins: it gets nothing of its own back either.
+        fanout.unsubscribe(hubPhone)
+        fanout.unsubscribe(student) // drained above (closed)
+        let hubTablet = Self.connection("t-hub", role: .hubTeacher)
+        fanout.subscribe(hubTablet, now: 0)
+        fanout.subscribe(Self.connection("s2"), now: 0)
+        #expect(await Self.queued(hubTablet).media.isEmpty, "the cached group is not replayed to its own publisher")
+        let third = Self.connection("s3")
+        fanout.subscribe(third, now: 0)
+        #expect(Self.publish(fanout, .camera, 3, key: true, at: 66) == .delivered(queued: 2, dropped: 0), "s2 and s3 only")
+        #expect(await Self.queued(third).media.map(\.1) == [2, 3], "the cached group, then the new keyframe")
     }
 
     @Test func keyframeRequestsAreRateLimitedPerTrack() async {

@@ -8,7 +8,9 @@ import TirekProtocol
     public let claims: JoinClaims
     public let outbound: Outbound
     let openedAt: Instant
-    private let prefs = Mutex(MediaPreferences())
+    /// `MediaPreferences` as bits (1: audio only, 2: low bandwidth): the fan-out reads them for every
+    /// subscriber and frame, so an atomic load rather than a lock.
+    private let prefs = Atomic<UInt8>(0)
     /// When the session saw the socket end (lesson ms; 0 while open). Attendance counts the leave
     /// from then, not from when a busy room got to it.
     private let closedMillis = Atomic<Int64>(0)
@@ -25,8 +27,11 @@ import TirekProtocol
     }
 
     public var mediaPreferences: MediaPreferences {
-        get { prefs.withLock { $0 } }
-        set { prefs.withLock { $0 = newValue } }
+        get {
+            let bits = prefs.load(ordering: .relaxed)
+            return MediaPreferences(audioOnly: bits & 1 != 0, lowBandwidth: bits & 2 != 0)
+        }
+        set { prefs.store((newValue.audioOnly ? 1 : 0) | (newValue.lowBandwidth ? 2 : 0), ordering: .relaxed) }
     }
 
     /// Notes the instant the socket ended; the first call wins.

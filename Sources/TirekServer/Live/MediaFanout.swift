@@ -38,6 +38,9 @@ import TirekProtocol
         }
         /// `subscribers.values`, kept ready: a frame's fan-out takes it without copying.
         private(set) var subscriberList: [LiveConnection] = []
+        /// Each participant's subscribed connections: a frame skips its sender's by comparing
+        /// connection numbers, not participant ids (strings), for every subscriber.
+        var connectionsOf: [ParticipantID: [UInt64]] = [:]
         var publishers: [MediaTrack: ParticipantID] = [:]
         var gops: [MediaTrack: GOP] = [:]
         var lastKeyframeRequest: [MediaTrack: UInt64] = [:]
@@ -88,8 +91,11 @@ import TirekProtocol
     /// queued where there is one; otherwise the subscriber waits for the track's next keyframe.
     public func subscribe(_ connection: LiveConnection, now: UInt64) {
         let gops = state.withLock { s -> [MediaTrack: [WireFrame]] in
-            s.subscribers[connection.id] = connection
-            return s.gops.mapValues(\.frames)
+            if s.subscribers.updateValue(connection, forKey: connection.id) == nil {
+                s.connectionsOf[connection.participant.id, default: []].append(connection.id)
+            }
+            // A publisher's own new connection (a reconnect, a second device) is not sent its own frames back.
+            return s.gops.filter { s.publishers[$0.key] != connection.participant.id }.mapValues(\.frames)
         }
         let prefs = connection.mediaPreferences
         for track in MediaTrack.allCases where track.kind == .video {
@@ -107,7 +113,11 @@ import TirekProtocol
 
     public func unsubscribe(_ connection: LiveConnection) {
         state.withLock { s in
-            s.subscribers.removeValue(forKey: connection.id)
+            if s.subscribers.removeValue(forKey: connection.id) != nil {
+                let participant = connection.participant.id
+                s.connectionsOf[participant]?.removeAll { $0 == connection.id }
+                if s.connectionsOf[participant]?.isEmpty == true { s.connectionsOf[participant] = nil }
+            }
             if s.renditionSubscribers.remove(connection.id) != nil, s.renditionSubscribers.isEmpty { stopRendition(in: &s) }
         }
     }
@@ -143,24 +153,24 @@ import TirekProtocol
 
     /// Validates and fans out one frame from `sender`. The sender's own connections do not get it back.
     public func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
-        let subscribers: [LiveConnection]
+        let subscribers: [LiveConnection], senderConnections: [UInt64]
         var renditionWantsKeyframe = false
         let wire = WireFrame(binary: frame)
         do {
-            subscribers = try state.withLock { s throws(PublishError) -> [LiveConnection] in
+            (subscribers, senderConnections) = try state.withLock { s throws(PublishError) -> ([LiveConnection], [UInt64]) in
                 guard s.publishers[header.track] == sender else { throw PublishError() }
                 if header.kind == .video { Self.cache(wire, header: header, in: &s) }
                 // Under the lock (a queue append), so the rendition sees camera frames in cache order.
                 if header.track == .camera, !s.renditionSubscribers.isEmpty {
                     renditionWantsKeyframe = rendition.submit(frame, header: header)
                 }
-                return s.subscriberList
+                return (s.subscriberList, s.connectionsOf[sender] ?? [])
             }
         } catch {
             return .forbidden("you do not hold the \(header.track) track now")
         }
         recorder?.record(frame, header: header)
-        let result = deliver(wire, header: header, to: subscribers, except: sender, now: now)
+        let result = deliver(wire, header: header, to: subscribers, except: senderConnections, now: now)
         if renditionWantsKeyframe { requestKeyframe(.camera, now: now) }
         return result
     }
@@ -174,29 +184,32 @@ import TirekProtocol
             return s.subscriberList
         }
         guard let subscribers else { return }
-        _ = deliver(wire, header: header, to: subscribers, except: nil, now: DispatchTime.now().uptimeNanoseconds)
+        _ = deliver(wire, header: header, to: subscribers, except: [], now: DispatchTime.now().uptimeNanoseconds)
     }
 
     func renditionNeedsSourceKeyframe() {
         requestKeyframe(.camera, now: DispatchTime.now().uptimeNanoseconds)
     }
 
-    private func deliver(_ frame: WireFrame, header: MediaHeader, to subscribers: [LiveConnection], except sender: ParticipantID?,
+    /// Queues `frame` for every subscriber but the connections in `excluded` (the sender's own).
+    private func deliver(_ frame: WireFrame, header: MediaHeader, to subscribers: [LiveConnection], except excluded: [UInt64],
                          now: UInt64) -> PublishResult {
         var queued = 0, dropped = 0
-        var waiting: Set<MediaTrack> = []
+        var waiting: MediaTrackSet = []
         var wakes = DrainWakes(delay: writeMerge)
         defer { wakes.run() }
         // A keyframe with the discontinuity flag, made once for every subscriber that resumes here.
         let resumeFrame = header.isKeyframe ? frame.settingMediaFlags(header.flags.union(.discontinuity)) : nil
-        for connection in subscribers where sender == nil || connection.participant.id != sender {
+        for connection in subscribers where !excluded.contains(connection.id) {
             let prefs = connection.mediaPreferences
             if !Self.wants(prefs, header.track) { continue }
             let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, resumeFrame: resumeFrame, wakes: &wakes)
             if outcome == .queued { queued += 1 } else { dropped += 1 }
             // Only a wait on a track this subscriber receives asks for a keyframe (camera_low's
             // publisher is the rendition: a plain subscriber must not make it force keyframes).
-            for track in awaiting where Self.wants(prefs, track) { waiting.insert(track) }
+            if !awaiting.isEmpty {
+                for track in awaiting where Self.wants(prefs, track) { waiting.insert(track) }
+            }
         }
         metrics.mediaOut.increment(by: Int64(queued))
         if dropped > 0 {
@@ -217,7 +230,7 @@ import TirekProtocol
             guard let p = s.publishers[track] else { return [] }
             if let last = s.lastKeyframeRequest[track], now &- last < Self.keyframeRequestInterval { return [] }
             s.lastKeyframeRequest[track] = now
-            return s.subscribers.values.filter { $0.participant.id == p }
+            return (s.connectionsOf[p] ?? []).compactMap { s.subscribers[$0] }
         }
         guard !publisherConnections.isEmpty else { return }
         let message = ServerEncoder().encode(KeyframeNeeded(track: track))

@@ -91,7 +91,7 @@ import TirekProtocol
 
     /// Queues a media frame under the drop policy. Returns the outcome and the video tracks this
     /// subscriber now waits a keyframe for (so the publisher can be asked for one).
-    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
+    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64) -> (SubscriberQueue.MediaOutcome, MediaTrackSet) {
         var wakes = DrainWakes()
         let result = sendMedia(frame, header: header, now: now, wakes: &wakes)
         wakes.run()
@@ -101,9 +101,9 @@ import TirekProtocol
     /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame);
     /// `resumeFrame` as in `SubscriberQueue.pushMedia`.
     public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, resumeFrame: WireFrame? = nil,
-                          wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>) {
+                          wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, MediaTrackSet) {
         let (outcome, awaiting, waiter, loop) = state.withLock {
-            s -> (SubscriberQueue.MediaOutcome, Set<MediaTrack>, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
+            s -> (SubscriberQueue.MediaOutcome, MediaTrackSet, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
             guard !s.closed else { return (.dropped, [], nil, nil) }
             let outcome = s.queue.pushMedia(frame, header: header, now: now, resumeFrame: resumeFrame)
             guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }

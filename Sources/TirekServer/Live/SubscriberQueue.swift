@@ -22,10 +22,12 @@ import TirekProtocol
         public var maxMediaBytes = 4 << 20
     }
 
-    struct MediaItem {
-        var frame: WireFrame
+    /// What the policy reads of a queued media frame, kept apart from the frame itself: plain values
+    /// that the per-frame checks read without touching (retaining) the shared frame buffers.
+    struct MediaMeta {
         var track: MediaTrack
         var enqueuedAt: UInt64
+        var bytes: Int
     }
 
     public struct Stats: Equatable {
@@ -42,9 +44,15 @@ import TirekProtocol
 
     public let budget: Budget
     private(set) var control = CircularBuffer<WireFrame>()
-    private(set) var media = CircularBuffer<MediaItem>()
+    /// Queued media frames, in arrival order; `mediaMeta` holds what the policy needs of each.
+    private(set) var media = CircularBuffer<WireFrame>()
+    private var mediaMeta = CircularBuffer<MediaMeta>()
+    /// How many of the queued media frames are video, and when the oldest of them was queued (video
+    /// leaves the queue only all at once, so the oldest is the first queued since it was last empty).
+    private var queuedVideo = 0
+    private var oldestVideoAt: UInt64 = 0
     public private(set) var mediaBytes = 0
-    public private(set) var awaitingKeyframe: Set<MediaTrack> = []
+    public private(set) var awaitingKeyframe: MediaTrackSet = []
     public private(set) var stats = Stats()
 
     public init(budget: Budget = Budget()) {
@@ -66,7 +74,7 @@ import TirekProtocol
     }
 
     private mutating func startWaiting(for track: MediaTrack) {
-        if awaitingKeyframe.insert(track).inserted { stats.keyframeWaits += 1 }
+        if awaitingKeyframe.insert(track) { stats.keyframeWaits += 1 }
     }
 
     /// Queues a media frame under the policy. `resumeFrame` is this keyframe with the discontinuity
@@ -78,8 +86,7 @@ import TirekProtocol
         let size = frame.bytes.readableBytes
         trimAudio(now: now)
         if header.kind == .video {
-            if let oldest = media.first(where: { $0.track.kind == .video }),
-               now &- oldest.enqueuedAt > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
+            if queuedVideo > 0, now &- oldestVideoAt > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
                 dropQueuedVideo()
                 startWaiting(for: track)
             }
@@ -87,7 +94,7 @@ import TirekProtocol
                 if header.isKeyframe {
                     awaitingKeyframe.remove(track)
                     let marked = resumeFrame ?? frame.settingMediaFlags(header.flags.union(.discontinuity))
-                    append(MediaItem(frame: marked, track: track, enqueuedAt: now))
+                    append(marked, track: track, now: now)
                     return .queued
                 }
                 stats.videoDropped += 1
@@ -97,47 +104,60 @@ import TirekProtocol
             stats.audioDropped += 1
             return .dropped
         }
-        append(MediaItem(frame: frame, track: track, enqueuedAt: now))
+        append(frame, track: track, now: now)
         return .queued
     }
 
     /// Everything queued, control first; the queue is empty afterwards.
     public mutating func popAll(into out: inout [WireFrame]) {
         while let c = control.popFirst() { out.append(c) }
-        while let m = media.popFirst() { out.append(m.frame) }
+        while let m = media.popFirst() { out.append(m) }
+        mediaMeta.removeAll(keepingCapacity: true)
         mediaBytes = 0
+        queuedVideo = 0
     }
 
     /// Age in nanoseconds of the oldest queued media frame (0 when none): this subscriber's lag.
     public func lag(now: UInt64) -> UInt64 {
-        media.first.map { now &- $0.enqueuedAt } ?? 0
+        mediaMeta.first.map { now &- $0.enqueuedAt } ?? 0
     }
 
-    private mutating func append(_ item: MediaItem) {
-        mediaBytes += item.frame.bytes.readableBytes
-        media.append(item)
+    private mutating func append(_ frame: WireFrame, track: MediaTrack, now: UInt64) {
+        let bytes = frame.bytes.readableBytes
+        if track.kind == .video {
+            if queuedVideo == 0 { oldestVideoAt = now }
+            queuedVideo += 1
+        }
+        mediaBytes += bytes
+        media.append(frame)
+        mediaMeta.append(MediaMeta(track: track, enqueuedAt: now, bytes: bytes))
     }
 
     private mutating func trimAudio(now: UInt64) {
         // Only the front can be stale; stop at the first fresh or video item.
-        while let first = media.first, first.track.kind == .audio, now &- first.enqueuedAt > budget.audioNanos {
-            mediaBytes -= first.frame.bytes.readableBytes
+        while let first = mediaMeta.first, first.track.kind == .audio, now &- first.enqueuedAt > budget.audioNanos {
+            mediaBytes -= first.bytes
+            mediaMeta.removeFirst()
             media.removeFirst()
             stats.audioDropped += 1
         }
     }
 
     private mutating func dropQueuedVideo() {
-        var kept = CircularBuffer<MediaItem>(initialCapacity: media.count)
-        for item in media {
-            if item.track.kind == .video {
+        var kept = CircularBuffer<WireFrame>(initialCapacity: media.count)
+        var keptMeta = CircularBuffer<MediaMeta>(initialCapacity: media.count)
+        for (frame, meta) in zip(media, mediaMeta) {
+            if meta.track.kind == .video {
                 stats.videoDropped += 1
-                mediaBytes -= item.frame.bytes.readableBytes
-                startWaiting(for: item.track)
+                mediaBytes -= meta.bytes
+                startWaiting(for: meta.track)
             } else {
-                kept.append(item)
+                kept.append(frame)
+                keptMeta.append(meta)
             }
         }
         media = kept
+        mediaMeta = keptMeta
+        queuedVideo = 0
     }
 }

@@ -24,7 +24,7 @@ struct WebSocketEndpoint: Sendable {
     let logger: Logger
     let clock: any ServerClock
     let sendBufferBytes: Int
-    let stallTimeout: Duration
+    let stallWatch: StallWatch
 
     typealias Handler = WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>
 
@@ -81,6 +81,6 @@ struct WebSocketEndpoint: Sendable {
         sessionLogger[metadataKey: "lesson"] = "\(admitted.claims.lessonID)"
         sessionLogger[metadataKey: "participant"] = "\(admitted.claims.participantID)"
         return WebSocketSession(connection: connection, room: admitted.room, metrics: metrics, logger: sessionLogger,
-                                channel: channel, stallTimeout: stallTimeout)
+                                channel: channel, stallWatch: stallWatch)
     }
 }

@@ -17,8 +17,8 @@ struct WebSocketSession {
     let logger: Logger
     /// The underlying channel, closed directly when writes stall (a close frame could not get out).
     let channel: any Channel
-    /// A write that has not completed after this long means the peer stopped reading.
-    let stallTimeout: Duration
+    /// Closes the connection when one write stays pending too long (the peer stopped reading).
+    let stallWatch: StallWatch
 
     /// A connection that sends this many bad messages within `abuseWindow` is closed (1008).
     static let abuseLimit = 30
@@ -48,15 +48,17 @@ struct WebSocketSession {
         }
         // When the reader ends, the writer drains what is queued and sends the close frame; when the
         // writer ends first (socket gone, or a close was requested), the reader is cancelled.
-        enum Ended { case writer, reader((any Error)?), watchdog }
+        enum Ended { case writer, reader((any Error)?) }
+        stallWatch.watch(connection.id, .init { [connection] in connection.outbound.pendingWriteSince } onStall: { [connection, metrics, logger, channel] in
+            metrics.slowClosed.increment()
+            logger.notice("closing a stalled connection", metadata: ["connection": "\(connection.id)"])
+            connection.outbound.close()
+            channel.close(promise: nil)
+        })
         let readError = await withTaskGroup(of: Ended.self) { group -> (any Error)? in
             group.addTask {
                 await writeLoop(outbound)
                 return .writer
-            }
-            group.addTask {
-                await watchdog()
-                return .watchdog
             }
             group.addTask {
                 let error = await readLoop(inbound)
@@ -71,11 +73,11 @@ struct WebSocketSession {
                     connection.markClosed(at: room.clock.now())
                     group.cancelAll()
                 case .reader(let e): error = e
-                case .watchdog: break
                 }
             }
             return error
         }
+        stallWatch.unwatch(connection.id)
         // Not cancellable: the leave must reach the lesson log even when the connection's task was
         // cancelled (the log write would otherwise fail with CancellationError and the leave be lost).
         await Self.uncancellable { await room.leave(connection) }
@@ -94,24 +96,6 @@ struct WebSocketSession {
         if let request = connection.outbound.closeRequest {
             // The peer may be gone already; the read side notices and the session ends.
             try? await outbound.close(WebSocketErrorCode(codeNumber: Int(request.code)), reason: request.reason)
-        }
-    }
-
-    /// Closes the channel when one write has been pending longer than `stallTimeout`: the peer stopped
-    /// reading, so neither our frames nor WebSocket pings (dead-peer detection) can get out. Ends
-    /// when the session's other tasks are cancelled.
-    private func watchdog() async {
-        let limit = UInt64(stallTimeout.components.seconds) * 1_000_000_000 + UInt64(stallTimeout.components.attoseconds / 1_000_000_000)
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(250))
-            let started = connection.outbound.pendingWriteSince
-            if started != 0, DispatchTime.now().uptimeNanoseconds &- started > limit {
-                metrics.slowClosed.increment()
-                logger.notice("closing a stalled connection", metadata: ["connection": "\(connection.id)"])
-                connection.outbound.close()
-                try? await channel.close()
-                return
-            }
         }
     }
 
