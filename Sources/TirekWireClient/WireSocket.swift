@@ -47,18 +47,21 @@ public enum WireSocket {
         }
     }
 
-    /// Connects to `url`, upgrades, and calls `receive` on the event loop with each text or binary
-    /// message's payload (`isText` tells which) until the connection ends; answers pings and the
-    /// server's close. With `closeAfter`, sends a close itself after that long. No task per message:
-    /// the load generator's thousands of subscribers read this way. Returns the server's close code.
+    /// Connects to `url`, upgrades, and calls `receive` on the event loop with the first `prefixBytes`
+    /// of each text or binary message's payload, its whole length and whether it is text, until the
+    /// connection ends; answers pings and the server's close. With `closeAfter`, sends a close itself
+    /// after that long. No task per message and no payload assembled (`FrameScanner`): the load
+    /// generator's thousands of subscribers read this way. Returns the server's close code.
     public static func listen(_ url: String, origin: String? = nil, maxFrameSize: Int = 1 << 20, closeAfter: TimeAmount? = nil,
-                              opened: @Sendable () -> Void = {},
-                              receive: @escaping @Sendable (_ payload: ByteBuffer, _ isText: Bool) -> Void) async throws -> UInt16? {
+                              prefixBytes: Int, opened: @Sendable () -> Void = {},
+                              receive: @escaping @Sendable (_ prefix: ByteBuffer, _ length: Int, _ isText: Bool) -> Void)
+        async throws -> UInt16? {
         let ended = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: UInt16?.self)
         let channel: any Channel
         do {
-            channel = try await upgrade(url, origin: origin, tls: nil, serverHostname: nil, maxFrameSize: maxFrameSize) { channel in
-                try channel.pipeline.syncOperations.addHandler(MessageTap(receive: receive, ended: ended))
+            channel = try await upgrade(url, origin: origin, tls: nil, serverHostname: nil, maxFrameSize: nil) { channel in
+                try channel.pipeline.syncOperations.addHandler(MessageTap(prefixBytes: prefixBytes, maxFrameSize: maxFrameSize,
+                                                                          receive: receive, ended: ended))
                 return channel
             }
         } catch {
@@ -75,9 +78,10 @@ public enum WireSocket {
     }
 
     /// Opens the connection with every handler in place, completes the upgrade, and returns what
-    /// `wrap` made of the channel (called on its event loop, after the frame codec is added).
+    /// `wrap` made of the channel (called on its event loop, after the frame encoder and, with a
+    /// `maxFrameSize`, NIO's frame decoder are added; without, `wrap` reads the bytes itself).
     private static func upgrade<Wrapped: Sendable>(_ url: String, origin: String?, tls: TLSConfiguration?, serverHostname: String?,
-                                                   maxFrameSize: Int,
+                                                   maxFrameSize: Int?,
                                                    wrap: @escaping @Sendable (any Channel) throws -> Wrapped) async throws -> Wrapped {
         let target = try WireURL(url)
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
@@ -96,7 +100,7 @@ public enum WireSocket {
                     try ops.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname ?? target.host))
                 }
                 try ops.addHandler(UpgradeHandshake(request: upgradeRequest, status: status))
-                try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
+                if let maxFrameSize { try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize))) }
                 try ops.addHandler(WebSocketFrameEncoder())
                 return (channel, try wrap(channel))
             }

@@ -36,7 +36,8 @@ final class SubscriberStats: Sendable {
 
     let state = Mutex(State())
 
-    func received(_ buffer: ByteBuffer, window: LoadWindow) {
+    /// Counts one message from its first bytes (`prefix`, the envelope) and whole `length`.
+    func received(_ buffer: ByteBuffer, length: Int, window: LoadWindow) {
         let i = buffer.readerIndex
         guard buffer.readableBytes >= MediaHeader.size,
               let flags = buffer.getInteger(at: i + 3, as: UInt8.self),
@@ -45,7 +46,7 @@ final class SubscriberStats: Sendable {
         let stamp = Int64(truncatingIfNeeded: ts)
         let counted = window.contains(stamp)
         state.withLock { s in
-            s.bytes += buffer.readableBytes
+            s.bytes += length
             s.frames += 1
             if flags & MediaHeader.Flags.discontinuity.rawValue != 0 { s.discontinuities += 1 }
             if counted {
@@ -58,19 +59,20 @@ final class SubscriberStats: Sendable {
 
 enum LoadClients {
     /// Connects once and counts until the server or `closeAfter` ends the connection. Frames are
-    /// counted on the event loop as they arrive (`WireSocket.listen`): no task per frame, so the
-    /// load generator takes less of the machine it shares with the server. Binary messages are media;
+    /// counted on the event loop as they arrive, from their envelopes alone (`WireSocket.listen`):
+    /// no task per frame and no payload assembled, so the load generator takes less of the machine
+    /// it shares with the server. Binary messages are media;
     /// text ones count too with `countText` (nchan relays the envelope in whichever frame type).
     static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: TimeAmount? = nil,
                           countText: Bool = false) async {
         do {
-            _ = try await WireSocket.listen(url, closeAfter: closeAfter, opened: {
+            _ = try await WireSocket.listen(url, closeAfter: closeAfter, prefixBytes: MediaHeader.size, opened: {
                 stats.state.withLock { s in
                     s.connects += 1
                     s.open = true
                 }
-            }, receive: { payload, isText in
-                if countText || !isText { stats.received(payload, window: window) }
+            }, receive: { prefix, length, isText in
+                if countText || !isText { stats.received(prefix, length: length, window: window) }
             })
         } catch {
             stats.state.withLock { s in
