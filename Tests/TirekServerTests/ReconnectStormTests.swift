@@ -122,13 +122,7 @@ import TirekCore
         Self.progress("storm: \(total) reconnected in \(absorbed); hints obeyed \(hints.reduce(0, +)) (max \(hints.max()!) per client); silent attempts \(joined.map(\.silent).reduce(0, +))")
 
         // Exactly one connection per student is open: none leaked, none doubled.
-        var connections = 0.0
-        for _ in 0..<200 {
-            connections = BroadcastTests.value(of: "tirek_connections", in: server.app.metrics.render())
-            if connections == Double(total + 1) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(connections == Double(total + 1))
+        #expect(try await server.waitForMetric("tirek_connections", toBe: Double(total + 1), tries: 200) == Double(total + 1))
 
         // Minute 20: the lesson ends. Each student was online for the whole running time: counted
         // once (not twice for the overlap of old and new connection), and nothing lost.

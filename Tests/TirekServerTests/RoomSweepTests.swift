@@ -18,7 +18,7 @@ import TirekStore
         _ = try await student.next("welcome")
         LessonTime.advance(clock, to: 0)
         _ = try await hub.next("lesson.transition")
-        let gauge = { BroadcastTests.value(of: "tirek_lessons_live", in: server.app.metrics.render()) }
+        let gauge = { server.metric("tirek_lessons_live") }
         #expect(gauge() == 1)
 
         // Running, with people in it: kept.

@@ -21,12 +21,7 @@ import TirekProtocol
         let stalled = try await RawWebSocket.connect(port: server.port, path: "/v1/ws?token=\(lesson.token("s1-0"))", receiveBuffer: 4096)
         // It reads nothing, so it cannot see its welcome: wait until the server has logged its join
         // (the gauge counts a connection once its join is logged) before the clock moves.
-        var joined = 1.0
-        for _ in 0..<100 where joined != 2 {
-            try await Task.sleep(for: .milliseconds(20))
-            joined = BroadcastTests.value(of: "tirek_connections", in: server.app.metrics.render())
-        }
-        #expect(joined == 2, "the stalled connection joined")
+        #expect(try await server.waitForMetric("tirek_connections", toBe: 2) == 2, "the stalled connection joined")
         LessonTime.advance(clock, to: 0)
         _ = try await hub.next("lesson.transition")
         LessonTime.advance(clock, to: 2)
@@ -39,15 +34,10 @@ import TirekProtocol
                 .frame(payload: payload)
             try await hub.send(binary: frame)
             try await Task.sleep(for: .milliseconds(5))
-            closed = BroadcastTests.value(of: "tirek_slow_connections_closed_total", in: server.app.metrics.render())
+            closed = server.metric("tirek_slow_connections_closed_total")
         }
         #expect(closed == 1, "the stalled connection is closed within 10 s")
-        var connections = 2.0
-        for _ in 0..<100 where connections != 1 {
-            try await Task.sleep(for: .milliseconds(50))
-            connections = BroadcastTests.value(of: "tirek_connections", in: server.app.metrics.render())
-        }
-        #expect(connections == 1, "only the hub teacher is still connected")
+        #expect(try await server.waitForMetric("tirek_connections", toBe: 1) == 1, "only the hub teacher is still connected")
 
         // Minute 5: the student is back; minute 10: the lesson ends.
         LessonTime.advance(clock, to: 5)

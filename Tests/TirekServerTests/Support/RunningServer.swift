@@ -69,6 +69,23 @@ final class RunningServer: Sendable {
 
     var http: AdminHTTP { AdminHTTP(port: port, adminKey: Self.adminKey) }
 
+    /// A metric series' value now, from the server's own registry (e.g. `tirek_connections`).
+    func metric(_ series: String) -> Double {
+        BroadcastTests.value(of: series, in: app.metrics.render())
+    }
+
+    /// Reads `series` every `interval` until it is `value`, at most `tries` times; returns the last
+    /// value read (for the caller's expectation). For gauges that follow a socket's end or a log write.
+    func waitForMetric(_ series: String, toBe value: Double, tries: Int = 100,
+                       every interval: Duration = .milliseconds(50)) async throws -> Double {
+        var last = metric(series)
+        for _ in 0..<tries where last != value {
+            try await Task.sleep(for: interval)
+            last = metric(series)
+        }
+        return last
+    }
+
     func request(_ method: HTTPRequest.Method, _ path: String, json: String? = nil, admin: Bool = true) async throws -> (status: Int, body: String) {
         try await http.request(method, path, json: json, admin: admin)
     }
