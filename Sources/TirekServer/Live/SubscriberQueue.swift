@@ -47,10 +47,9 @@ import TirekProtocol
     /// Queued media frames, in arrival order; `mediaMeta` holds what the policy needs of each.
     private(set) var media = CircularBuffer<WireFrame>()
     private var mediaMeta = CircularBuffer<MediaMeta>()
-    /// How many of the queued media frames are video, and when the oldest of them was queued (video
-    /// leaves the queue only all at once, so the oldest is the first queued since it was last empty).
-    private var queuedVideo = 0
-    private var oldestVideoAt: UInt64 = 0
+    /// When the oldest queued video frame was queued; nil when no video is queued. (Video leaves the
+    /// queue only all at once, so the oldest is the first queued since then.)
+    private var oldestVideoAt: UInt64?
     public private(set) var mediaBytes = 0
     public private(set) var awaitingKeyframe: MediaTrackSet = []
     public private(set) var stats = Stats()
@@ -86,7 +85,7 @@ import TirekProtocol
         let size = frame.bytes.readableBytes
         trimAudio(now: now)
         if header.kind == .video {
-            if queuedVideo > 0, now &- oldestVideoAt > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
+            if let oldest = oldestVideoAt, now &- oldest > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
                 dropQueuedVideo()
                 startWaiting(for: track)
             }
@@ -114,7 +113,7 @@ import TirekProtocol
         while let m = media.popFirst() { out.append(m) }
         mediaMeta.removeAll(keepingCapacity: true)
         mediaBytes = 0
-        queuedVideo = 0
+        oldestVideoAt = nil
     }
 
     /// Age in nanoseconds of the oldest queued media frame (0 when none): this subscriber's lag.
@@ -124,10 +123,7 @@ import TirekProtocol
 
     private mutating func append(_ frame: WireFrame, track: MediaTrack, now: UInt64) {
         let bytes = frame.bytes.readableBytes
-        if track.kind == .video {
-            if queuedVideo == 0 { oldestVideoAt = now }
-            queuedVideo += 1
-        }
+        if track.kind == .video, oldestVideoAt == nil { oldestVideoAt = now }
         mediaBytes += bytes
         media.append(frame)
         mediaMeta.append(MediaMeta(track: track, enqueuedAt: now, bytes: bytes))
@@ -158,6 +154,6 @@ import TirekProtocol
         }
         media = kept
         mediaMeta = keptMeta
-        queuedVideo = 0
+        oldestVideoAt = nil
     }
 }
