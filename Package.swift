@@ -73,7 +73,9 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // A small WebSocket client for the load generator, soak and tests (handlers in place before the 101).
+        .target(name: "CEpoll"),
         .target(name: "TirekWireClient", dependencies: [
+            "CEpoll",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOWebSocket", package: "swift-nio"),

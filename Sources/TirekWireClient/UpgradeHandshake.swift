@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// The client side of the WebSocket opening handshake, as the first handler of the pipeline: sends
@@ -72,6 +73,17 @@ final class UpgradeHandshake: ChannelDuplexHandler, RemovableChannelHandler {
         done = true
         status.fail(error)
         context.close(promise: nil)
+    }
+
+    /// The upgrade request for `target`, with a fresh random key.
+    static func request(for target: WireURL, origin: String?) -> ByteBuffer {
+        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        var request = ByteBuffer()
+        request.writeString("GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
+        request.writeString("Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n")
+        if let origin { request.writeString("Origin: \(origin)\r\n") }
+        request.writeString("\r\n")
+        return request
     }
 
     /// Index just past the blank line that ends the head, if it has arrived.

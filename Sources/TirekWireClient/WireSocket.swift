@@ -10,12 +10,15 @@ public enum WireError: Error, CustomStringConvertible {
     case badHandshake(String)
     /// The server answered the upgrade request with this HTTP status instead of 101.
     case notUpgraded(status: Int)
+    /// The socket could not be opened or connected (`errno`).
+    case connectFailed(errno: Int32)
 
     public var description: String {
         switch self {
         case .invalidURL(let url): "invalid WebSocket URL: \(url)"
         case .badHandshake(let why): "bad WebSocket handshake: \(why)"
         case .notUpgraded(let status): "upgrade refused with HTTP \(status)"
+        case .connectFailed(let code): "could not connect: \(String(cString: strerror(code)))"
         }
     }
 }
@@ -47,50 +50,14 @@ public enum WireSocket {
         }
     }
 
-    /// Connects to `url`, upgrades, and calls `receive` on the event loop with the first `prefixBytes`
-    /// of each text or binary message's payload, its whole length and whether it is text, until the
-    /// connection ends; answers pings and the server's close. With `closeAfter`, sends a close itself
-    /// after that long. No task per message and no payload assembled (`FrameScanner`): the load
-    /// generator's thousands of subscribers read this way. Returns the server's close code.
-    public static func listen(_ url: String, origin: String? = nil, maxFrameSize: Int = 1 << 20, closeAfter: TimeAmount? = nil,
-                              prefixBytes: Int, opened: @Sendable () -> Void = {},
-                              receive: @escaping @Sendable (_ prefix: ByteBuffer, _ length: Int, _ isText: Bool) -> Void)
-        async throws -> UInt16? {
-        let ended = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: UInt16?.self)
-        let channel: any Channel
-        do {
-            channel = try await upgrade(url, origin: origin, tls: nil, serverHostname: nil, maxFrameSize: nil) { channel in
-                try channel.pipeline.syncOperations.addHandler(MessageTap(prefixBytes: prefixBytes, maxFrameSize: maxFrameSize,
-                                                                          receive: receive, ended: ended))
-                return channel
-            }
-        } catch {
-            ended.fail(error)
-            throw error
-        }
-        opened()
-        if let closeAfter {
-            channel.eventLoop.scheduleTask(in: closeAfter) {
-                channel.writeAndFlush(MessageTap.closeFrame(code: 1000, reason: "going away"), promise: nil)
-            }
-        }
-        return try await ended.futureResult.get()
-    }
-
     /// Opens the connection with every handler in place, completes the upgrade, and returns what
-    /// `wrap` made of the channel (called on its event loop, after the frame encoder and, with a
-    /// `maxFrameSize`, NIO's frame decoder are added; without, `wrap` reads the bytes itself).
+    /// `wrap` made of the channel (called on its event loop, after the frame decoder and encoder are added).
     private static func upgrade<Wrapped: Sendable>(_ url: String, origin: String?, tls: TLSConfiguration?, serverHostname: String?,
-                                                   maxFrameSize: Int?,
+                                                   maxFrameSize: Int,
                                                    wrap: @escaping @Sendable (any Channel) throws -> Wrapped) async throws -> Wrapped {
         let target = try WireURL(url)
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
-        var request = ByteBuffer()
-        request.writeString("GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
-        request.writeString("Sec-WebSocket-Key: \(Self.randomKey())\r\nSec-WebSocket-Version: 13\r\n")
-        if let origin { request.writeString("Origin: \(origin)\r\n") }
-        request.writeString("\r\n")
-        let upgradeRequest = request
+        let upgradeRequest = UpgradeHandshake.request(for: target, origin: origin)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let status = loop.makePromise(of: Int.self)
         let (channel, wrapped) = try await ClientBootstrap(group: loop).connect(host: target.host, port: target.port) { channel in
@@ -100,7 +67,7 @@ public enum WireSocket {
                     try ops.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname ?? target.host))
                 }
                 try ops.addHandler(UpgradeHandshake(request: upgradeRequest, status: status))
-                if let maxFrameSize { try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize))) }
+                try ops.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxFrameSize)))
                 try ops.addHandler(WebSocketFrameEncoder())
                 return (channel, try wrap(channel))
             }
@@ -117,10 +84,6 @@ public enum WireSocket {
             throw WireError.notUpgraded(status: code)
         }
         return wrapped
-    }
-
-    static func randomKey() -> String {
-        Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
     }
 }
 
@@ -202,9 +165,9 @@ struct WireURL {
     let port: Int
     let path: String
     let hostHeader: String
+    let secure: Bool
 
     init(_ url: String) throws {
-        let secure: Bool
         let rest: Substring
         if url.hasPrefix("ws://") {
             secure = false

@@ -59,14 +59,14 @@ final class SubscriberStats: Sendable {
 
 enum LoadClients {
     /// Connects once and counts until the server or `closeAfter` ends the connection. Frames are
-    /// counted on the event loop as they arrive, from their envelopes alone (`WireSocket.listen`):
-    /// no task per frame and no payload assembled, so the load generator takes less of the machine
-    /// it shares with the server. Binary messages are media;
+    /// counted on a reader thread as they arrive, from their envelopes alone (`SocketReaders`):
+    /// plain `read` calls, no task per frame and no payload assembled, so the load generator takes
+    /// less of the machine it shares with the server. Binary messages are media;
     /// text ones count too with `countText` (nchan relays the envelope in whichever frame type).
-    static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: TimeAmount? = nil,
+    static func subscribe(url: String, stats: SubscriberStats, window: LoadWindow, closeAfter: Duration? = nil,
                           countText: Bool = false) async {
         do {
-            _ = try await WireSocket.listen(url, closeAfter: closeAfter, prefixBytes: MediaHeader.size, opened: {
+            _ = try await SocketReaders.shared.listen(url, closeAfter: closeAfter, prefixBytes: MediaHeader.size, opened: {
                 stats.state.withLock { s in
                     s.connects += 1
                     s.open = true
@@ -97,7 +97,7 @@ enum LoadClients {
     /// A flapping subscriber: connects for 1–3 s, goes away for 0.5 s, again, until the run stops.
     static func flap(url: String, stats: SubscriberStats, window: LoadWindow) async {
         while !window.stop.load(ordering: .relaxed) {
-            await subscribe(url: url, stats: stats, window: window, closeAfter: .milliseconds(Int64.random(in: 1000...3000)))
+            await subscribe(url: url, stats: stats, window: window, closeAfter: .milliseconds(Int.random(in: 1000...3000)))
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
