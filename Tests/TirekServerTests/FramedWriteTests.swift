@@ -7,7 +7,7 @@ import TirekProtocol
 @_spi(Benchmarks) @testable import TirekServer
 
 /// The write path of a live connection: frames encoded once (`WireFrame`), written past the
-/// WebSocket encoder (`FramedWriter`), and the media write merge (`DrainWakes(delay:)`), on a test
+/// WebSocket encoder (`FramedWriter`), and the media write merge (`DrainWakes(deadline:)`), on a test
 /// channel whose clock only moves when told.
 @Suite struct FramedWriteTests {
     /// Decodes `bytes` with NIO's own WebSocket decoder, as any client would.
@@ -82,7 +82,7 @@ import TirekProtocol
         for sequence in UInt32(1)...3 {
             let (frame, header) = Self.media(sequence)
             frames.append(frame)
-            var wakes = DrainWakes(delay: merge)
+            var wakes = DrainWakes(deadline: .uptimeNanoseconds(0) + merge)
             _ = outbound.sendMedia(frame, header: header, now: 0, wakes: &wakes)
             wakes.run()
             await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
@@ -95,6 +95,28 @@ import TirekProtocol
         let decoded = try Self.decode(try await Self.written(channel))
         #expect(decoded.map(\.opcode) == [.text, .binary, .binary, .binary], "control first, then media in order")
         #expect(decoded.dropFirst().map(\.data) == frames.map(\.payload))
+        _ = try await channel.finish()
+    }
+
+    /// A live subscriber (one drained on an event loop) is served on that loop, not in the publishing
+    /// call: the call counts nobody, and the loop writes the frames in publishing order, after the
+    /// cached group of pictures the subscriber joined with.
+    @Test func aLiveSubscriberIsServedOnItsEventLoopInPublishingOrder() async throws {
+        let channel = NIOAsyncTestingChannel()
+        try await channel.pipeline.addHandler(WebSocketFrameEncoder())
+        let connection = MediaQueueTests.connection("s1")
+        try await connection.outbound.attach(channel)
+        let fanout = MediaFanout(metrics: ServerMetrics())
+        fanout.setPublisher("t-hub", for: .camera)
+        _ = MediaQueueTests.publish(fanout, .camera, 1, key: true, at: 0)
+        fanout.subscribe(connection, now: 10 * MediaQueueTests.ms)
+        for sequence in UInt32(2)...4 {
+            #expect(MediaQueueTests.publish(fanout, .camera, sequence, at: UInt64(sequence) * 33) == .delivered(queued: 0, dropped: 0),
+                    "served on the loop, not here")
+        }
+        await channel.testingEventLoop.run()
+        let sequences = try Self.decode(try await Self.written(channel)).map { try MediaHeader.parse($0.data).sequence }
+        #expect(sequences == [1, 2, 3, 4])
         _ = try await channel.finish()
     }
 

@@ -32,12 +32,24 @@ import TirekProtocol
         var bytes = 0
     }
 
+    /// The subscribers that one event loop serves (`loop` nil: queues drained by a task, in tests
+    /// and micro-benchmarks, served in the publishing call itself).
+    struct SubscriberGroup {
+        let loop: (any EventLoop)?
+        var connections: [LiveConnection]
+    }
+
+    private struct Subscriber {
+        let connection: LiveConnection
+        let loop: (any EventLoop)?
+    }
+
     private struct State {
-        var subscribers: [UInt64: LiveConnection] = [:] {
-            didSet { subscriberList = Array(subscribers.values) }
+        var subscribers: [UInt64: Subscriber] = [:] {
+            didSet { groups = Self.grouped(subscribers.values) }
         }
-        /// `subscribers.values`, kept ready: a frame's fan-out takes it without copying.
-        private(set) var subscriberList: [LiveConnection] = []
+        /// `subscribers` by event loop, kept ready: a frame's fan-out takes it without copying.
+        private(set) var groups: [SubscriberGroup] = []
         /// Each participant's subscribed connections: a frame skips its sender's by comparing
         /// connection numbers, not participant ids (strings), for every subscriber.
         var connectionsOf: [ParticipantID: [UInt64]] = [:]
@@ -46,6 +58,18 @@ import TirekProtocol
         var lastKeyframeRequest: [MediaTrack: UInt64] = [:]
         /// Connections whose preferences ask for camera_low; the rendition runs while this is not empty.
         var renditionSubscribers: Set<UInt64> = []
+
+        private static func grouped(_ subscribers: Dictionary<UInt64, Subscriber>.Values) -> [SubscriberGroup] {
+            var groups: [SubscriberGroup] = []
+            for subscriber in subscribers {
+                if let i = groups.firstIndex(where: { $0.loop === subscriber.loop }) {
+                    groups[i].connections.append(subscriber.connection)
+                } else {
+                    groups.append(SubscriberGroup(loop: subscriber.loop, connections: [subscriber.connection]))
+                }
+            }
+            return groups
+        }
     }
 
     private let state = Mutex(State())
@@ -88,27 +112,32 @@ import TirekProtocol
     }
 
     /// Adds a subscriber. Every video track starts at a keyframe: the cached group of pictures is
-    /// queued where there is one; otherwise the subscriber waits for the track's next keyframe.
+    /// queued where there is one; otherwise the subscriber waits for the track's next keyframe. Queued
+    /// under the lock, so every frame published after it (served later on the subscriber's event loop)
+    /// comes after the group.
     public func subscribe(_ connection: LiveConnection, now: UInt64) {
-        let gops = state.withLock { s -> [MediaTrack: [WireFrame]] in
-            if s.subscribers.updateValue(connection, forKey: connection.id) == nil {
+        let loop = connection.outbound.eventLoop
+        let prefs = connection.mediaPreferences
+        var wakes = DrainWakes()
+        state.withLock { s in
+            if s.subscribers.updateValue(Subscriber(connection: connection, loop: loop), forKey: connection.id) == nil {
                 s.connectionsOf[connection.participant.id, default: []].append(connection.id)
             }
-            // A publisher's own new connection (a reconnect, a second device) is not sent its own frames back.
-            return s.gops.filter { s.publishers[$0.key] != connection.participant.id }.mapValues(\.frames)
-        }
-        let prefs = connection.mediaPreferences
-        for track in MediaTrack.allCases where track.kind == .video {
-            guard Self.wants(prefs, track), let frames = gops[track], !frames.isEmpty else {
-                connection.outbound.requireKeyframe(track)
-                continue
-            }
-            for frame in frames {
-                if let header = try? MediaHeader.parse(frame.payload) {
-                    _ = connection.outbound.sendMedia(frame, header: header, now: now)
+            for track in MediaTrack.allCases where track.kind == .video {
+                // A publisher's own new connection (a reconnect, a second device) is not sent its own frames back.
+                guard Self.wants(prefs, track), s.publishers[track] != connection.participant.id,
+                      let frames = s.gops[track]?.frames, !frames.isEmpty else {
+                    connection.outbound.requireKeyframe(track)
+                    continue
+                }
+                for frame in frames {
+                    if let header = try? MediaHeader.parse(frame.payload) {
+                        _ = connection.outbound.sendMedia(frame, header: header, now: now, wakes: &wakes)
+                    }
                 }
             }
         }
+        wakes.run()
     }
 
     public func unsubscribe(_ connection: LiveConnection) {
@@ -152,19 +181,21 @@ import TirekProtocol
     var renditionActive: Bool { state.withLock { !$0.renditionSubscribers.isEmpty } }
 
     /// Validates and fans out one frame from `sender`. The sender's own connections do not get it back.
+    /// Live connections are served on their event loops (see `deliver`); the result counts the
+    /// subscribers served in this call, those without one.
     public func publish(_ frame: ByteBuffer, header: MediaHeader, from sender: ParticipantID, now: UInt64) -> PublishResult {
-        let subscribers: [LiveConnection], senderConnections: [UInt64]
+        let subscribers: [SubscriberGroup], senderConnections: [UInt64]
         var renditionWantsKeyframe = false
         let wire = WireFrame(binary: frame)
         do {
-            (subscribers, senderConnections) = try state.withLock { s throws(PublishError) -> ([LiveConnection], [UInt64]) in
+            (subscribers, senderConnections) = try state.withLock { s throws(PublishError) -> ([SubscriberGroup], [UInt64]) in
                 guard s.publishers[header.track] == sender else { throw PublishError() }
                 if header.kind == .video { Self.cache(wire, header: header, in: &s) }
                 // Under the lock (a queue append), so the rendition sees camera frames in cache order.
                 if header.track == .camera, !s.renditionSubscribers.isEmpty {
                     renditionWantsKeyframe = rendition.submit(frame, header: header)
                 }
-                return (s.subscriberList, s.connectionsOf[sender] ?? [])
+                return (s.groups, s.connectionsOf[sender] ?? [])
             }
         } catch {
             return .forbidden("you do not hold the \(header.track) track now")
@@ -178,10 +209,10 @@ import TirekProtocol
     /// Fans out one `camera_low` frame from the rendition (the server is its publisher).
     func renditionFrame(_ frame: ByteBuffer, header: MediaHeader) {
         let wire = WireFrame(binary: frame)
-        let subscribers = state.withLock { s -> [LiveConnection]? in
+        let subscribers = state.withLock { s -> [SubscriberGroup]? in
             guard !s.renditionSubscribers.isEmpty else { return nil }
             Self.cache(wire, header: header, in: &s)
-            return s.subscriberList
+            return s.groups
         }
         guard let subscribers else { return }
         _ = deliver(wire, header: header, to: subscribers, except: [], now: DispatchTime.now().uptimeNanoseconds)
@@ -191,15 +222,39 @@ import TirekProtocol
         requestKeyframe(.camera, now: DispatchTime.now().uptimeNanoseconds)
     }
 
-    /// Queues `frame` for every subscriber but the connections in `excluded` (the sender's own).
-    private func deliver(_ frame: WireFrame, header: MediaHeader, to subscribers: [LiveConnection], except excluded: [UInt64],
+    /// Queues `frame` for every subscriber but the connections in `excluded` (the sender's own). Each
+    /// event loop's subscribers are served on that loop, in one task per frame: the publisher's task
+    /// returns at once, its next frame is not held up by a thousand queues, and each loop touches
+    /// only the queues it drains itself (no lock taken from two cores at once). Tasks on one loop run
+    /// in order, so every subscriber still gets the frames in publishing order. Subscribers without
+    /// a loop are served here; the result counts those.
+    private func deliver(_ frame: WireFrame, header: MediaHeader, to groups: [SubscriberGroup], except excluded: [UInt64],
                          now: UInt64) -> PublishResult {
-        var queued = 0, dropped = 0
-        var waiting: MediaTrackSet = []
-        var wakes = DrainWakes(delay: writeMerge)
-        defer { wakes.run() }
         // A keyframe with the discontinuity flag, made once for every subscriber that resumes here.
         let resumeFrame = header.isKeyframe ? frame.settingMediaFlags(header.flags.union(.discontinuity)) : nil
+        var queued = 0, dropped = 0
+        for group in groups {
+            if let loop = group.loop {
+                loop.execute {
+                    _ = self.serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded, now: now)
+                }
+            } else {
+                let counts = serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded, now: now)
+                queued += counts.queued
+                dropped += counts.dropped
+            }
+        }
+        return .delivered(queued: queued, dropped: dropped)
+    }
+
+    /// Queues `frame` for each of `subscribers` under its drop policy and schedules their drains;
+    /// asks for keyframes where a subscriber now waits for one.
+    private func serve(_ frame: WireFrame, header: MediaHeader, resumeFrame: WireFrame?, to subscribers: [LiveConnection],
+                       except excluded: [UInt64], now: UInt64) -> (queued: Int, dropped: Int) {
+        var queued = 0, dropped = 0
+        var waiting: MediaTrackSet = []
+        var wakes = DrainWakes(deadline: writeMerge > .zero ? .uptimeNanoseconds(now) + writeMerge : nil)
+        defer { wakes.run() }
         for connection in subscribers where !excluded.contains(connection.id) {
             let prefs = connection.mediaPreferences
             if !Self.wants(prefs, header.track) { continue }
@@ -216,7 +271,7 @@ import TirekProtocol
             (header.kind == .audio ? metrics.audioDropped : metrics.videoDropped).increment(by: Int64(dropped))
         }
         for track in waiting { requestKeyframe(track, now: now) }
-        return .delivered(queued: queued, dropped: dropped)
+        return (queued, dropped)
     }
 
     /// Asks the track's publisher (`media.keyframe_needed`) for a keyframe, at most once per interval.
@@ -230,7 +285,7 @@ import TirekProtocol
             guard let p = s.publishers[track] else { return [] }
             if let last = s.lastKeyframeRequest[track], now &- last < Self.keyframeRequestInterval { return [] }
             s.lastKeyframeRequest[track] = now
-            return (s.connectionsOf[p] ?? []).compactMap { s.subscribers[$0] }
+            return (s.connectionsOf[p] ?? []).compactMap { s.subscribers[$0]?.connection }
         }
         guard !publisherConnections.isEmpty else { return }
         let message = ServerEncoder().encode(KeyframeNeeded(track: track))

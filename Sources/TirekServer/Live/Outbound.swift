@@ -114,6 +114,9 @@ import TirekProtocol
         return (outcome, awaiting)
     }
 
+    /// The event loop this outbound is drained on; nil until attached (or never: a task drains it).
+    var eventLoop: (any EventLoop)? { state.withLock { $0.writer?.eventLoop } }
+
     public func requireKeyframe(_ track: MediaTrack) {
         state.withLock { $0.queue.requireKeyframe(track) }
     }
@@ -225,12 +228,14 @@ import TirekProtocol
 /// thousand subscribers costs one task per event loop, not one per subscriber.
 @_spi(Benchmarks) public struct DrainWakes {
     private var groups: [(loop: any EventLoop, outbounds: [Outbound])] = []
-    /// How long the drains wait (see `ServerConfig.mediaWriteMergeMillis`): frames queued meanwhile
-    /// go out in the same write.
-    private let delay: TimeAmount
+    /// When the drains run (see `ServerConfig.mediaWriteMergeMillis`): frames queued meanwhile go
+    /// out in the same write. A deadline from the frame's arrival, not a delay from now, so a frame
+    /// that reached its event loop late (behind a wave of writes) does not wait the whole merge again.
+    /// nil: at once.
+    private let deadline: NIODeadline?
 
-    public init(delay: TimeAmount = .zero) {
-        self.delay = delay
+    public init(deadline: NIODeadline? = nil) {
+        self.deadline = deadline
     }
 
     mutating func add(_ outbound: Outbound, on loop: any EventLoop) {
@@ -245,8 +250,8 @@ import TirekProtocol
     public func run() {
         for group in groups {
             let outbounds = group.outbounds
-            if delay > .zero {
-                group.loop.scheduleTask(in: delay) { for outbound in outbounds { outbound.drainOnLoop() } }
+            if let deadline {
+                group.loop.scheduleTask(deadline: deadline) { for outbound in outbounds { outbound.drainOnLoop() } }
             } else {
                 group.loop.execute { for outbound in outbounds { outbound.drainOnLoop() } }
             }

@@ -85,7 +85,7 @@ import TirekProtocol
         let size = frame.bytes.readableBytes
         trimAudio(now: now)
         if header.kind == .video {
-            if let oldest = oldestVideoAt, now &- oldest > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
+            if let oldest = oldestVideoAt, Self.age(since: oldest, now: now) > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
                 dropQueuedVideo()
                 startWaiting(for: track)
             }
@@ -118,7 +118,13 @@ import TirekProtocol
 
     /// Age in nanoseconds of the oldest queued media frame (0 when none): this subscriber's lag.
     public func lag(now: UInt64) -> UInt64 {
-        mediaMeta.first.map { now &- $0.enqueuedAt } ?? 0
+        mediaMeta.first.map { Self.age(since: $0.enqueuedAt, now: now) } ?? 0
+    }
+
+    /// Nanoseconds from `time` to `now`; 0 when `time` is later (frames reach a queue in order, but
+    /// their `now` is read before the fan-out's lock: a join's cached frames may carry a later one).
+    private static func age(since time: UInt64, now: UInt64) -> UInt64 {
+        now > time ? now - time : 0
     }
 
     private mutating func append(_ frame: WireFrame, track: MediaTrack, now: UInt64) {
@@ -131,7 +137,7 @@ import TirekProtocol
 
     private mutating func trimAudio(now: UInt64) {
         // Only the front can be stale; stop at the first fresh or video item.
-        while let first = mediaMeta.first, first.track.kind == .audio, now &- first.enqueuedAt > budget.audioNanos {
+        while let first = mediaMeta.first, first.track.kind == .audio, Self.age(since: first.enqueuedAt, now: now) > budget.audioNanos {
             mediaBytes -= first.bytes
             mediaMeta.removeFirst()
             media.removeFirst()
