@@ -9,8 +9,8 @@ import Synchronization
 /// Reads many WebSocket connections on a few threads of its own (one per core), each with an epoll
 /// loop, plain `read` calls into one reused buffer, and a `FrameScanner` per connection: no channel,
 /// pipeline, promise or buffer allocation per read. For the load generator's thousands of
-/// subscribers, which share the machine's cores with the server they measure: with NIO, half of the
-/// load generator's CPU was user space around each `read` (retains, the pipeline, buffers).
+/// subscribers, which share the machine's cores with the server they measure: with NIO, about 40 %
+/// of the load generator's CPU was user space around each `read` (retains, the pipeline, buffers).
 /// Plain `ws://` to an IPv4 address only.
 public final class SocketReaders: Sendable {
     /// One thread per core, started on first use; they live as long as the process.

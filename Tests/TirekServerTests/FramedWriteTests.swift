@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
@@ -108,10 +109,12 @@ import TirekProtocol
         try await connection.outbound.attach(channel)
         let fanout = MediaFanout(metrics: ServerMetrics())
         fanout.setPublisher("t-hub", for: .camera)
-        _ = MediaQueueTests.publish(fanout, .camera, 1, key: true, at: 0)
-        fanout.subscribe(connection, now: 10 * MediaQueueTests.ms)
+        // Real times: the loop checks each frame's age against its own clock.
+        let start = DispatchTime.now().uptimeNanoseconds / MediaQueueTests.ms
+        _ = MediaQueueTests.publish(fanout, .camera, 1, key: true, at: start)
+        fanout.subscribe(connection, now: (start + 1) * MediaQueueTests.ms)
         for sequence in UInt32(2)...4 {
-            #expect(MediaQueueTests.publish(fanout, .camera, sequence, at: UInt64(sequence) * 33) == .delivered(queued: 0, dropped: 0),
+            #expect(MediaQueueTests.publish(fanout, .camera, sequence, at: start + UInt64(sequence)) == .delivered(queued: 0, dropped: 0),
                     "served on the loop, not here")
         }
         await channel.testingEventLoop.run()

@@ -17,9 +17,9 @@ import TirekProtocol
     /// Pushes a frame; returns the outcome.
     @discardableResult
     static func push(_ q: inout SubscriberQueue, _ track: MediaTrack, _ sequence: UInt32, key: Bool = false,
-                     size: Int = 100, at millis: UInt64) -> SubscriberQueue.MediaOutcome {
+                     size: Int = 100, at millis: UInt64, receivedAt received: UInt64? = nil) -> SubscriberQueue.MediaOutcome {
         let (buffer, header) = frame(track, sequence, key: key, size: size)
-        return q.pushMedia(WireFrame(binary: buffer), header: header, now: millis * ms)
+        return q.pushMedia(WireFrame(binary: buffer), header: header, now: millis * ms, receivedAt: received.map { $0 * ms })
     }
 
     static func control(_ q: inout SubscriberQueue, _ text: String) -> Bool {
@@ -43,6 +43,24 @@ import TirekProtocol
     }
 
     // MARK: Audio
+
+    /// A frame's age counts from when the server received it: one that reaches its connection's
+    /// queue late (its event loop was behind) and is already past its budget is dropped, and video
+    /// then waits for the next keyframe, as if it had waited in the queue.
+    @Test func framesAlreadyStaleWhenQueuedAreDropped() {
+        var q = SubscriberQueue()
+        #expect(Self.push(&q, .camera, 1, key: true, at: 10, receivedAt: 0) == .queued)
+        #expect(Self.push(&q, .camera, 2, at: 450, receivedAt: 33) == .dropped, "417 ms old: past the video budget")
+        #expect(q.awaitingKeyframe.contains(.camera))
+        #expect(Self.push(&q, .camera, 3, at: 460, receivedAt: 450) == .dropped, "a fresh delta still waits for a keyframe")
+        #expect(Self.push(&q, .camera, 4, key: true, at: 500, receivedAt: 490) == .queued)
+        #expect(Self.push(&q, .audio, 1, at: 510, receivedAt: 300) == .dropped, "210 ms old: past the audio budget")
+        #expect(Self.push(&q, .audio, 2, at: 510, receivedAt: 320) == .queued, "190 ms old")
+        let drained = Self.drain(&q)
+        #expect(drained.media.map { "\($0.0)\($0.1)" } == ["camera4", "audio2"], "the queued keyframe went with the stale frame")
+        #expect(drained.media.first?.2 == [.keyframe, .discontinuity])
+        #expect(q.stats.videoDropped == 3 && q.stats.audioDropped == 1)
+    }
 
     @Test func staleAudioIsDroppedFromTheFrontAfter200ms() {
         var q = SubscriberQueue()

@@ -236,10 +236,13 @@ import TirekProtocol
         for group in groups {
             if let loop = group.loop {
                 loop.execute {
-                    _ = self.serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded, now: now)
+                    // The drop policy counts the time the frame waited for this loop.
+                    _ = self.serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded,
+                                   now: DispatchTime.now().uptimeNanoseconds, receivedAt: now)
                 }
             } else {
-                let counts = serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded, now: now)
+                let counts = serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded,
+                                   now: now, receivedAt: now)
                 queued += counts.queued
                 dropped += counts.dropped
             }
@@ -247,18 +250,19 @@ import TirekProtocol
         return .delivered(queued: queued, dropped: dropped)
     }
 
-    /// Queues `frame` for each of `subscribers` under its drop policy and schedules their drains;
-    /// asks for keyframes where a subscriber now waits for one.
+    /// Queues `frame` (received at `receivedAt`) for each of `subscribers` under its drop policy at
+    /// `now` and schedules their drains; asks for keyframes where a subscriber now waits for one.
     private func serve(_ frame: WireFrame, header: MediaHeader, resumeFrame: WireFrame?, to subscribers: [LiveConnection],
-                       except excluded: [UInt64], now: UInt64) -> (queued: Int, dropped: Int) {
+                       except excluded: [UInt64], now: UInt64, receivedAt: UInt64) -> (queued: Int, dropped: Int) {
         var queued = 0, dropped = 0
         var waiting: MediaTrackSet = []
-        var wakes = DrainWakes(deadline: writeMerge > .zero ? .uptimeNanoseconds(now) + writeMerge : nil)
+        var wakes = DrainWakes(deadline: writeMerge > .zero ? .uptimeNanoseconds(receivedAt) + writeMerge : nil)
         defer { wakes.run() }
         for connection in subscribers where !excluded.contains(connection.id) {
             let prefs = connection.mediaPreferences
             if !Self.wants(prefs, header.track) { continue }
-            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, resumeFrame: resumeFrame, wakes: &wakes)
+            let (outcome, awaiting) = connection.outbound.sendMedia(frame, header: header, now: now, receivedAt: receivedAt,
+                                                                    resumeFrame: resumeFrame, wakes: &wakes)
             if outcome == .queued { queued += 1 } else { dropped += 1 }
             // Only a wait on a track this subscriber receives asks for a keyframe (camera_low's
             // publisher is the rendition: a plain subscriber must not make it force keyframes).

@@ -99,13 +99,13 @@ import TirekProtocol
     }
 
     /// `sendMedia`, leaving the drain to `wakes` (the fan-out wakes each event loop once per frame);
-    /// `resumeFrame` as in `SubscriberQueue.pushMedia`.
-    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, resumeFrame: WireFrame? = nil,
+    /// `receivedAt` and `resumeFrame` as in `SubscriberQueue.pushMedia`.
+    public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, receivedAt: UInt64? = nil, resumeFrame: WireFrame? = nil,
                           wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, MediaTrackSet) {
         let (outcome, awaiting, waiter, loop) = state.withLock {
             s -> (SubscriberQueue.MediaOutcome, MediaTrackSet, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
             guard !s.closed else { return (.dropped, [], nil, nil) }
-            let outcome = s.queue.pushMedia(frame, header: header, now: now, resumeFrame: resumeFrame)
+            let outcome = s.queue.pushMedia(frame, header: header, now: now, receivedAt: receivedAt, resumeFrame: resumeFrame)
             guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }
             return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
         }

@@ -5,10 +5,13 @@ import TirekProtocol
 /// when the subscriber falls behind. The I/O wrapper (`Outbound`) only locks and wakes.
 ///
 /// Policy (after Galène): control messages are never dropped — a connection whose control backlog
-/// overflows is closed and resynchronises from a fresh snapshot. Media is bounded in *time*:
+/// overflows is closed and resynchronises from a fresh snapshot. Media is bounded in *time*, counted
+/// from when the server received the frame:
 /// when the oldest queued video frame is older than the video budget, every queued video frame
 /// is dropped and that track waits for its next keyframe (frames in between would not decode);
-/// audio older than the audio budget is dropped from the front, so what is heard stays live.
+/// audio older than the audio budget is dropped from the front, so what is heard stays live. A
+/// frame already older than its budget when it is queued (the server itself is behind) is dropped
+/// the same way.
 /// Control goes out first, then media in arrival order.
 @_spi(Benchmarks) public struct SubscriberQueue {
     public struct Budget: Sendable {
@@ -76,15 +79,28 @@ import TirekProtocol
         if awaitingKeyframe.insert(track) { stats.keyframeWaits += 1 }
     }
 
-    /// Queues a media frame under the policy. `resumeFrame` is this keyframe with the discontinuity
-    /// flag set, queued instead of it where a track resumes here; nil: a marked copy is made. A
-    /// fan-out passes one copy for all its subscribers, so a wave of joiners waiting for the same
-    /// keyframe shares it instead of copying it each.
-    public mutating func pushMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, resumeFrame: WireFrame? = nil) -> MediaOutcome {
+    /// Queues a media frame under the policy. `now` is the time of the check; `receivedAt`, when
+    /// the server received the frame (nil: `now`), is what its age counts from: a frame that reached
+    /// its connection's event loop late (a loop behind its work) counts the wait. `resumeFrame` is
+    /// this keyframe with the discontinuity flag set, queued instead of it where a track resumes
+    /// here; nil: a marked copy is made. A fan-out passes one copy for all its subscribers, so a wave
+    /// of joiners waiting for the same keyframe shares it instead of copying it each.
+    public mutating func pushMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, receivedAt: UInt64? = nil,
+                                   resumeFrame: WireFrame? = nil) -> MediaOutcome {
         let track = header.track
         let size = frame.bytes.readableBytes
+        let received = receivedAt ?? now
+        let age = Self.age(since: received, now: now)
         trimAudio(now: now)
         if header.kind == .video {
+            if age > budget.videoNanos {
+                // Already stale on arrival: it and everything queued after the last keyframe are
+                // dropped, and the track waits for its next keyframe.
+                dropQueuedVideo()
+                startWaiting(for: track)
+                stats.videoDropped += 1
+                return .dropped
+            }
             if let oldest = oldestVideoAt, Self.age(since: oldest, now: now) > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
                 dropQueuedVideo()
                 startWaiting(for: track)
@@ -93,17 +109,17 @@ import TirekProtocol
                 if header.isKeyframe {
                     awaitingKeyframe.remove(track)
                     let marked = resumeFrame ?? frame.settingMediaFlags(header.flags.union(.discontinuity))
-                    append(marked, track: track, now: now)
+                    append(marked, track: track, at: received)
                     return .queued
                 }
                 stats.videoDropped += 1
                 return .dropped
             }
-        } else if mediaBytes + size > budget.maxMediaBytes {
+        } else if age > budget.audioNanos || mediaBytes + size > budget.maxMediaBytes {
             stats.audioDropped += 1
             return .dropped
         }
-        append(frame, track: track, now: now)
+        append(frame, track: track, at: received)
         return .queued
     }
 
@@ -127,12 +143,12 @@ import TirekProtocol
         now > time ? now - time : 0
     }
 
-    private mutating func append(_ frame: WireFrame, track: MediaTrack, now: UInt64) {
+    private mutating func append(_ frame: WireFrame, track: MediaTrack, at time: UInt64) {
         let bytes = frame.bytes.readableBytes
-        if track.kind == .video, oldestVideoAt == nil { oldestVideoAt = now }
+        if track.kind == .video, oldestVideoAt == nil { oldestVideoAt = time }
         mediaBytes += bytes
         media.append(frame)
-        mediaMeta.append(MediaMeta(track: track, enqueuedAt: now, bytes: bytes))
+        mediaMeta.append(MediaMeta(track: track, enqueuedAt: time, bytes: bytes))
     }
 
     private mutating func trimAudio(now: UInt64) {
