@@ -94,8 +94,8 @@ import TirekProtocol
         trimAudio(now: now)
         if header.kind == .video {
             if age > budget.videoNanos {
-                // Already stale on arrival: it and everything queued after the last keyframe are
-                // dropped, and the track waits for its next keyframe.
+                // Already stale when queued: it and every queued video frame are dropped, and each
+                // of their tracks waits for its next keyframe (as when queued video grows stale).
                 dropQueuedVideo()
                 startWaiting(for: track)
                 stats.videoDropped += 1
