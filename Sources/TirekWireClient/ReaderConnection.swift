@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 import NIOCore
 
 /// What `SocketReaders.listen` hands to a reader thread: one connection to open and read.
@@ -120,7 +121,7 @@ final class ReaderConnection {
         }
         guard status == 101 else { return .finished(.failure(WireError.notUpgraded(status: status))) }
         phase = .open
-        deadline = request.closeAfter.map { Monotonic.nanos() + $0 }
+        deadline = request.closeAfter.map { DispatchTime.now().uptimeNanoseconds + $0 }
         request.opened()
         var rest = head
         head = ByteBuffer()
@@ -170,14 +171,5 @@ final class ReaderConnection {
             output.removeFirst(n)
         }
         return serverClosed ? .finished(.success(closeCode)) : .keep
-    }
-}
-
-/// Uptime nanoseconds (`CLOCK_MONOTONIC`), as the reader threads' deadlines count them.
-enum Monotonic {
-    static func nanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }

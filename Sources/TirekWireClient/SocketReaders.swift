@@ -116,9 +116,11 @@ private final class ReaderLoop: Sendable {
         }
 
         while true {
-            let now = Monotonic.nanos()
             let nearest = timed.lazy.compactMap { connections[$0]?.deadline }.min()
-            let timeout = nearest.map { Int32(clamping: ($0 > now ? $0 - now : 0) / 1_000_000 + 1) } ?? -1
+            let timeout = nearest.map { deadline -> Int32 in
+                let now = DispatchTime.now().uptimeNanoseconds
+                return Int32(clamping: (deadline > now ? deadline - now : 0) / 1_000_000 + 1)
+            } ?? -1
             let count = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, Int32($0.count), timeout) }
             for event in events.prefix(Int(max(count, 0))) {
                 let fd = event.data.fd
@@ -126,7 +128,7 @@ private final class ReaderLoop: Sendable {
                     var value: UInt64 = 0
                     _ = read(wake, &value, 8)
                     for request in inbox.withLock({ r in defer { r = [] }; return r }) {
-                        let connection = ReaderConnection(request, now: Monotonic.nanos())
+                        let connection = ReaderConnection(request, now: DispatchTime.now().uptimeNanoseconds)
                         connections[request.fd] = connection
                         connection.watchingWrite = true
                         connection.isTimed = true
@@ -145,8 +147,8 @@ private final class ReaderLoop: Sendable {
                     update(connection, connection.readable(into: &buffer))
                 }
             }
-            if let nearest, Monotonic.nanos() >= nearest {
-                let now = Monotonic.nanos()
+            let now = DispatchTime.now().uptimeNanoseconds
+            if let nearest, now >= nearest {
                 for fd in timed {
                     if let connection = connections[fd], let deadline = connection.deadline, deadline <= now {
                         update(connection, connection.deadlinePassed(now: now))
