@@ -93,17 +93,19 @@ import TirekProtocol
         let age = Self.age(since: received, now: now)
         trimAudio(now: now)
         if header.kind == .video {
-            if age > budget.videoNanos {
-                // Already stale when queued: it and every queued video frame are dropped, and each
-                // of their tracks waits for its next keyframe (as when queued video grows stale).
+            // Already stale when queued: this frame goes too (with every queued video frame, as when
+            // queued video grows stale), and the track waits for its next keyframe.
+            let stale = age > budget.videoNanos
+            let queuedBehind = oldestVideoAt.map { oldest in
+                Self.age(since: oldest, now: now) > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes
+            } ?? false
+            if stale || queuedBehind {
                 dropQueuedVideo()
                 startWaiting(for: track)
+            }
+            if stale {
                 stats.videoDropped += 1
                 return .dropped
-            }
-            if let oldest = oldestVideoAt, Self.age(since: oldest, now: now) > budget.videoNanos || mediaBytes + size > budget.maxMediaBytes {
-                dropQueuedVideo()
-                startWaiting(for: track)
             }
             if awaitingKeyframe.contains(track) {
                 if header.isKeyframe {
