@@ -12,6 +12,13 @@ enum ClientFrame {
         return out
     }
 
+    /// The code a client sends back when the server closed with `received` (nil: no code, 1005):
+    /// the same code, or 1000 where 1005 came, since 1005 must not be sent (RFC 6455 §7.4.1).
+    static func closeAnswer(to received: UInt16?) -> UInt16 {
+        guard let received, received != 1005 else { return 1000 }
+        return received
+    }
+
     /// A close frame with `code` and `reason` (cut to fit).
     static func close(code: UInt16, reason: String = "") -> [UInt8] {
         encode(opcode: close, payload: [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8.prefix(123)))

@@ -141,8 +141,7 @@ final class ReaderConnection {
                 case .close(let code):
                     serverClosed = true
                     if closeCode == nil { closeCode = code ?? 1005 }
-                    let answer = code ?? 1005
-                    sendClose(code: answer == 1005 ? 1000 : answer, reason: "")
+                    sendClose(code: ClientFrame.closeAnswer(to: code), reason: "")
                 }
             }
         } catch {

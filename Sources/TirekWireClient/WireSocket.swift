@@ -112,8 +112,9 @@ public struct WireInbound {
                 try? await writer.write(.pong, frame.unmaskedData)
             case .connectionClose:
                 var data = frame.unmaskedData
-                closeCode = data.readInteger(as: UInt16.self) ?? 1005
-                try? await writer.close(code: closeCode == 1005 ? 1000 : closeCode!, reason: "")
+                let received = data.readInteger(as: UInt16.self)
+                closeCode = received ?? 1005
+                try? await writer.close(code: ClientFrame.closeAnswer(to: received), reason: "")
                 return nil
             default:
                 continue
