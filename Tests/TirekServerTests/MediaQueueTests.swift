@@ -371,6 +371,8 @@ import TirekProtocol
         fanout.requestKeyframe(.screen, now: 500 * Self.ms)
         fanout.requestKeyframe(.camera, now: 999 * Self.ms)
         fanout.requestKeyframe(.camera, now: 1_000 * Self.ms)
+        // Another event loop whose clock read came just before the last request: still limited.
+        fanout.requestKeyframe(.camera, now: 1_000 * Self.ms - 1)
         let control = await Self.queued(hub).control
         #expect(control.filter { $0.contains(#""camera""#) }.count == 2)
         #expect(control.filter { $0.contains(#""screen""#) }.count == 1)

@@ -287,7 +287,9 @@ import TirekProtocol
         }
         let publisherConnections = state.withLock { s -> [LiveConnection] in
             guard let p = s.publishers[track] else { return [] }
-            if let last = s.lastKeyframeRequest[track], now &- last < Self.keyframeRequestInterval { return [] }
+            // Not `now - last`: event loops read their clocks before taking this lock, so `now` may be
+            // a little earlier than the last request's and the difference would wrap.
+            if let last = s.lastKeyframeRequest[track], now < last + Self.keyframeRequestInterval { return [] }
             s.lastKeyframeRequest[track] = now
             return (s.connectionsOf[p] ?? []).compactMap { s.subscribers[$0]?.connection }
         }
