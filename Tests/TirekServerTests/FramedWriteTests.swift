@@ -2,6 +2,7 @@ import Dispatch
 import NIOCore
 import NIOEmbedded
 import NIOWebSocket
+import Synchronization
 import Testing
 import TirekCore
 import TirekProtocol
@@ -93,7 +94,9 @@ import TirekProtocol
         #expect(outbound.sendControl(ByteBuffer(string: #"{"type":"chat"}"#)))
         #expect(try await Self.written(channel).isEmpty)
         await channel.testingEventLoop.advanceTime(by: .milliseconds(5))
-        let decoded = try Self.decode(try await Self.written(channel))
+        let written = try await Self.written(channel)
+        #expect(written.count == 1, "one drain, one buffer: the frames are joined into one write")
+        let decoded = try Self.decode(written)
         #expect(decoded.map(\.opcode) == [.text, .binary, .binary, .binary], "control first, then media in order")
         #expect(decoded.dropFirst().map(\.data) == frames.map(\.payload))
         _ = try await channel.finish()
@@ -123,6 +126,43 @@ import TirekProtocol
         _ = try await channel.finish()
     }
 
+    /// A frame handed to an event loop while a wave of drains runs there is taken up inside the wave
+    /// (`LoopInbox`): the subscribers the wave has not written yet get it in the same write as the
+    /// frame before; those already written get it in a write of its own. Without the inbox, every
+    /// subscriber would get the second frame only after the wave.
+    @Test func aFramePublishedDuringAWaveReachesTheSubscribersNotYetWritten() async throws {
+        let loop = NIOAsyncTestingEventLoop()
+        let fanout = MediaFanout(metrics: ServerMetrics())
+        fanout.setPublisher("t-hub", for: .audio)
+        // Real times, read as each frame is published: the loop checks each frame's age against its own clock.
+        let nowMillis = { @Sendable in DispatchTime.now().uptimeNanoseconds / MediaQueueTests.ms }
+        let midWave = MidWavePublish.Trigger { _ = MediaQueueTests.publish(fanout, .audio, 2, at: nowMillis()) }
+        let count = 2 * DrainWakes.inboxEvery + 2
+        var channels: [NIOAsyncTestingChannel] = []
+        for i in 0..<count {
+            let channel = NIOAsyncTestingChannel(loop: loop)
+            // Nearer the socket than the connection's writer: sees its writes.
+            try await channel.pipeline.addHandler(MidWavePublish(midWave))
+            try await channel.pipeline.addHandler(WebSocketFrameEncoder())
+            let connection = MediaQueueTests.connection("s\(i)")
+            try await connection.outbound.attach(channel)
+            fanout.subscribe(connection, now: nowMillis() * MediaQueueTests.ms)
+            channels.append(channel)
+        }
+        _ = MediaQueueTests.publish(fanout, .audio, 1, at: nowMillis())
+        await loop.run()
+        var writes: [[[UInt32]]] = []
+        for channel in channels {
+            writes.append(try await Self.written(channel).map { buffer in
+                try Self.decode([buffer]).map { try MediaHeader.parse($0.data).sequence }
+            })
+        }
+        // The first write published frame 2; the wave took it up at its next inbox check.
+        #expect(writes.filter { $0 == [[1], [2]] }.count == DrainWakes.inboxEvery)
+        #expect(writes.filter { $0 == [[1, 2]] }.count == count - DrainWakes.inboxEvery)
+        for channel in channels { _ = try await channel.finish() }
+    }
+
     @Test func aWriteToAClosedChannelEndsTheOutboundSide() async throws {
         let (channel, outbound) = try await Self.attached()
         _ = try await channel.finish()
@@ -131,5 +171,30 @@ import TirekProtocol
         outbound.close()
         await outbound.drained() // returns: the write failed, nothing more can be sent
         #expect(outbound.pendingWriteSince == 0)
+    }
+}
+
+/// Runs `publish` at the first write that passes through any of the channels it was added to
+/// (one handler per channel, one shared trigger): a frame arriving from the publisher while a wave
+/// is under way.
+private final class MidWavePublish: ChannelOutboundHandler, Sendable {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    final class Trigger: Sendable {
+        let fired = Atomic(false)
+        let publish: @Sendable () -> Void
+        init(publish: @escaping @Sendable () -> Void) { self.publish = publish }
+    }
+
+    private let trigger: Trigger
+
+    init(_ trigger: Trigger) {
+        self.trigger = trigger
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if !trigger.fired.exchange(true, ordering: .relaxed) { trigger.publish() }
+        context.write(data, promise: promise)
     }
 }

@@ -32,16 +32,16 @@ import TirekProtocol
         var bytes = 0
     }
 
-    /// The subscribers that one event loop serves (`loop` nil: queues drained by a task, in tests
-    /// and micro-benchmarks, served in the publishing call itself).
+    /// The subscribers that one event loop serves, with that loop's inbox (nil: queues drained by a
+    /// task, in tests and micro-benchmarks, served in the publishing call itself).
     struct SubscriberGroup {
-        let loop: (any EventLoop)?
+        let inbox: LoopInbox?
         var connections: [LiveConnection]
     }
 
     private struct Subscriber {
         let connection: LiveConnection
-        let loop: (any EventLoop)?
+        let inbox: LoopInbox?
     }
 
     private struct State {
@@ -62,10 +62,10 @@ import TirekProtocol
         private static func grouped(_ subscribers: Dictionary<UInt64, Subscriber>.Values) -> [SubscriberGroup] {
             var groups: [SubscriberGroup] = []
             for subscriber in subscribers {
-                if let i = groups.firstIndex(where: { $0.loop === subscriber.loop }) {
+                if let i = groups.firstIndex(where: { $0.inbox === subscriber.inbox }) {
                     groups[i].connections.append(subscriber.connection)
                 } else {
-                    groups.append(SubscriberGroup(loop: subscriber.loop, connections: [subscriber.connection]))
+                    groups.append(SubscriberGroup(inbox: subscriber.inbox, connections: [subscriber.connection]))
                 }
             }
             return groups
@@ -116,11 +116,11 @@ import TirekProtocol
     /// under the lock, so every frame published after it (served later on the subscriber's event loop)
     /// comes after the group.
     public func subscribe(_ connection: LiveConnection, now: UInt64) {
-        let loop = connection.outbound.eventLoop
+        let inbox = connection.outbound.eventLoop.map(LoopInbox.of)
         let prefs = connection.mediaPreferences
         var wakes = DrainWakes()
         state.withLock { s in
-            if s.subscribers.updateValue(Subscriber(connection: connection, loop: loop), forKey: connection.id) == nil {
+            if s.subscribers.updateValue(Subscriber(connection: connection, inbox: inbox), forKey: connection.id) == nil {
                 s.connectionsOf[connection.participant.id, default: []].append(connection.id)
             }
             for track in MediaTrack.allCases where track.kind == .video {
@@ -223,10 +223,10 @@ import TirekProtocol
     }
 
     /// Queues `frame` for every subscriber but the connections in `excluded` (the sender's own). Each
-    /// event loop's subscribers are served on that loop, in one task per frame: the publisher's task
+    /// event loop's subscribers are served on that loop, through its inbox: the publisher's task
     /// returns at once, its next frame is not held up by a thousand queues, and each loop touches
-    /// only the queues it drains itself (no lock taken from two cores at once). Tasks on one loop run
-    /// in order, so every subscriber still gets the frames in publishing order. Subscribers without
+    /// only the queues it drains itself (no lock taken from two cores at once). An inbox runs in
+    /// order, so every subscriber still gets the frames in publishing order. Subscribers without
     /// a loop are served here; the result counts those.
     private func deliver(_ frame: WireFrame, header: MediaHeader, to groups: [SubscriberGroup], except excluded: [UInt64],
                          now: UInt64) -> PublishResult {
@@ -234,8 +234,8 @@ import TirekProtocol
         let resumeFrame = header.isKeyframe ? frame.settingMediaFlags(header.flags.union(.discontinuity)) : nil
         var queued = 0, dropped = 0
         for group in groups {
-            if let loop = group.loop {
-                loop.execute {
+            if let inbox = group.inbox {
+                inbox.submit {
                     // The drop policy counts the time the frame waited for this loop.
                     _ = self.serve(frame, header: header, resumeFrame: resumeFrame, to: group.connections, except: excluded,
                                    now: DispatchTime.now().uptimeNanoseconds, receivedAt: now)

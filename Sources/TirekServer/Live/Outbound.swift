@@ -246,14 +246,25 @@ import TirekProtocol
         }
     }
 
+    /// A wave of more drains than this takes up the loop's inbox after every this many.
+    static let inboxEvery = 64
+
     /// Schedules the drains.
     public func run() {
         for group in groups {
             let outbounds = group.outbounds
+            // Frames handed to the loop while its wave runs reach the subscribers not yet written (see `LoopInbox`).
+            let inbox = outbounds.count > Self.inboxEvery ? LoopInbox.of(group.loop) : nil
+            let wave = {
+                for (i, outbound) in outbounds.enumerated() {
+                    if let inbox, i > 0, i % Self.inboxEvery == 0 { inbox.runPending() }
+                    outbound.drainOnLoop()
+                }
+            }
             if let deadline {
-                group.loop.scheduleTask(deadline: deadline) { for outbound in outbounds { outbound.drainOnLoop() } }
+                group.loop.scheduleTask(deadline: deadline, wave)
             } else {
-                group.loop.execute { for outbound in outbounds { outbound.drainOnLoop() } }
+                group.loop.execute(wave)
             }
         }
     }
