@@ -116,7 +116,7 @@ import TirekProtocol
     /// under the lock, so every frame published after it (served later on the subscriber's event loop)
     /// comes after the group.
     public func subscribe(_ connection: LiveConnection, now: UInt64) {
-        let inbox = connection.outbound.eventLoop.map(LoopInbox.of)
+        let inbox = connection.outbound.inbox
         let prefs = connection.mediaPreferences
         var wakes = DrainWakes()
         state.withLock { s in

@@ -27,6 +27,8 @@ import TirekProtocol
         var closeReason = ""
         /// Channel mode: where queued items are written.
         var writer: NIOLoopBound<FramedWriter>?
+        /// Channel mode: the inbox of the writer's event loop (where drains are scheduled).
+        var inbox: LoopInbox?
         var drainScheduled = false
         /// Uptime nanoseconds when the pending channel write began; 0 when none is pending.
         var writeStartedAt: UInt64 = 0
@@ -64,7 +66,11 @@ import TirekProtocol
     /// Drains into `channel` from now on (call before anything is queued).
     func attach(_ channel: any Channel) async throws {
         let writer = try await FramedWriter.install(on: channel)
-        state.withLock { $0.writer = writer }
+        let inbox = LoopInbox.of(channel.eventLoop)
+        state.withLock { s in
+            s.writer = writer
+            s.inbox = inbox
+        }
     }
 
     /// Queues a control message (one JSON object). Returns false if the connection is closed or its
@@ -80,12 +86,12 @@ import TirekProtocol
     /// `sendControl` of an encoded frame, leaving the drain to `wakes` (one task per event loop for a
     /// whole broadcast).
     func sendControl(_ frame: WireFrame, wakes: inout DrainWakes) -> Bool {
-        let (ok, waiter, loop) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
+        let (ok, waiter, inbox) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?, LoopInbox?) in
             guard !s.closed, s.queue.pushControl(frame) else { return (false, nil, nil) }
-            return (true, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
+            return (true, s.takeItemWaiter(), s.needsDrain() ? s.inbox : nil)
         }
         waiter?.resume()
-        if let loop { wakes.add(self, on: loop) }
+        if let inbox { wakes.add(self, on: inbox) }
         return ok
     }
 
@@ -102,20 +108,20 @@ import TirekProtocol
     /// `receivedAt` and `resumeFrame` as in `SubscriberQueue.pushMedia`.
     public func sendMedia(_ frame: WireFrame, header: MediaHeader, now: UInt64, receivedAt: UInt64? = nil, resumeFrame: WireFrame? = nil,
                           wakes: inout DrainWakes) -> (SubscriberQueue.MediaOutcome, MediaTrackSet) {
-        let (outcome, awaiting, waiter, loop) = state.withLock {
-            s -> (SubscriberQueue.MediaOutcome, MediaTrackSet, CheckedContinuation<Void, Never>?, (any EventLoop)?) in
+        let (outcome, awaiting, waiter, inbox) = state.withLock {
+            s -> (SubscriberQueue.MediaOutcome, MediaTrackSet, CheckedContinuation<Void, Never>?, LoopInbox?) in
             guard !s.closed else { return (.dropped, [], nil, nil) }
             let outcome = s.queue.pushMedia(frame, header: header, now: now, receivedAt: receivedAt, resumeFrame: resumeFrame)
             guard outcome == .queued else { return (outcome, s.queue.awaitingKeyframe, nil, nil) }
-            return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.writer?.eventLoop : nil)
+            return (outcome, s.queue.awaitingKeyframe, s.takeItemWaiter(), s.needsDrain() ? s.inbox : nil)
         }
         waiter?.resume()
-        if let loop { wakes.add(self, on: loop) }
+        if let inbox { wakes.add(self, on: inbox) }
         return (outcome, awaiting)
     }
 
-    /// The event loop this outbound is drained on; nil until attached (or never: a task drains it).
-    var eventLoop: (any EventLoop)? { state.withLock { $0.writer?.eventLoop } }
+    /// The inbox of the event loop this outbound is drained on; nil until attached (or never: a task drains it).
+    var inbox: LoopInbox? { state.withLock { $0.inbox } }
 
     public func requireKeyframe(_ track: MediaTrack) {
         state.withLock { $0.queue.requireKeyframe(track) }
@@ -227,7 +233,7 @@ import TirekProtocol
 /// Outbound queues that need a drain, grouped by event loop: a broadcast or a media frame to a
 /// thousand subscribers costs one task per event loop, not one per subscriber.
 @_spi(Benchmarks) public struct DrainWakes {
-    private var groups: [(loop: any EventLoop, outbounds: [Outbound])] = []
+    private var groups: [(inbox: LoopInbox, outbounds: [Outbound])] = []
     /// When the drains run (see `ServerConfig.mediaWriteMergeMillis`): frames queued meanwhile go
     /// out in the same write. A deadline from the frame's arrival, not a delay from now, so a frame
     /// that reached its event loop late (behind a wave of writes) does not wait the whole merge again.
@@ -238,11 +244,11 @@ import TirekProtocol
         self.deadline = deadline
     }
 
-    mutating func add(_ outbound: Outbound, on loop: any EventLoop) {
-        if let i = groups.firstIndex(where: { $0.loop === loop }) {
+    mutating func add(_ outbound: Outbound, on inbox: LoopInbox) {
+        if let i = groups.firstIndex(where: { $0.inbox === inbox }) {
             groups[i].outbounds.append(outbound)
         } else {
-            groups.append((loop, [outbound]))
+            groups.append((inbox, [outbound]))
         }
     }
 
@@ -252,19 +258,18 @@ import TirekProtocol
     /// Schedules the drains.
     public func run() {
         for group in groups {
-            let outbounds = group.outbounds
+            let (inbox, outbounds) = group
             // Frames handed to the loop while its wave runs reach the subscribers not yet written (see `LoopInbox`).
-            let inbox = outbounds.count > Self.inboxEvery ? LoopInbox.of(group.loop) : nil
             let wave = {
                 for (i, outbound) in outbounds.enumerated() {
-                    if let inbox, i > 0, i % Self.inboxEvery == 0 { inbox.runPending() }
+                    if i > 0, i % Self.inboxEvery == 0 { inbox.runPending() }
                     outbound.drainOnLoop()
                 }
             }
             if let deadline {
-                group.loop.scheduleTask(deadline: deadline, wave)
+                inbox.loop.scheduleTask(deadline: deadline, wave)
             } else {
-                group.loop.execute(wave)
+                inbox.loop.execute(wave)
             }
         }
     }
