@@ -140,3 +140,18 @@ for row in "${rows[@]}"; do
     "${td:-n/a}" "${nd:-n/a}" "$(ratio "$td" "$nd")" "${t50:-n/a}" "${n50:-n/a}" "$(ratio "$t50" "$n50")" \
     "${t99:-n/a}" "${n99:-n/a}" "$(ratio "$t99" "$n99")" "${tc:-n/a}" "${nc:-n/a}" "$(ratio "$tc" "$nc")" "${tr:-n/a}" "${nr:-n/a}"
 done
+
+# The headline: the largest N of this run at which each server met the target (loadgen's
+# `meets_target`: ≥ 99.9 % delivered and p99 ≤ 100 ms), and their ratio.
+largest() { # largest tirek|nchan
+  local best=0 n tj nj json
+  for row in "${rows[@]}"; do
+    IFS='|' read -r n tj nj <<< "$row"
+    if [ "$1" = tirek ]; then json=$tj; else json=$nj; fi
+    [ "$(field meets_target "$json")" = true ] && [ "$n" -gt "$best" ] && best=$n
+  done
+  echo "$best"
+}
+lt=$(largest tirek); ln=$(largest nchan)
+echo
+echo "largest N at target (>= 99.9 % delivered, p99 <= 100 ms): Tirek $lt, nchan $ln, ratio $(ratio "$lt" "$ln")"

@@ -109,14 +109,14 @@ final class ReaderConnection {
     }
 
     private func readHead() -> Outcome {
-        guard let end = UpgradeHandshake.headEnd(head.readableBytesView) else {
-            if head.readableBytes > UpgradeHandshake.maxHeadBytes {
+        guard let end = UpgradeText.headEnd(head.readableBytesView) else {
+            if head.readableBytes > UpgradeText.maxHeadBytes {
                 return .finished(.failure(WireError.badHandshake("response head too long")))
             }
             return .keep
         }
         let text = String(buffer: head.readSlice(length: end - head.readerIndex)!)
-        guard let status = UpgradeHandshake.statusCode(text) else {
+        guard let status = UpgradeText.statusCode(text) else {
             return .finished(.failure(WireError.badHandshake(String(text.prefix(80)))))
         }
         guard status == 101 else { return .finished(.failure(WireError.notUpgraded(status: status))) }

@@ -56,7 +56,7 @@ public final class SocketReaders: Sendable {
             close(fd)
             throw WireError.connectFailed(errno: failure)
         }
-        let upgrade = Array(buffer: UpgradeHandshake.request(for: target, origin: origin))
+        let upgrade = Array(buffer: UpgradeText.request(for: target, origin: origin))
         let closeNanos = closeAfter.map { UInt64($0.components.seconds) * 1_000_000_000 + UInt64($0.components.attoseconds / 1_000_000_000) }
         let loop = loops[nextLoop.wrappingAdd(1, ordering: .relaxed).oldValue % loops.count]
         return try await withCheckedThrowingContinuation { done in

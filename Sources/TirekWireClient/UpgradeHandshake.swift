@@ -1,4 +1,3 @@
-import Foundation
 import NIOCore
 
 /// The client side of the WebSocket opening handshake, as the first handler of the pipeline: sends
@@ -11,9 +10,6 @@ final class UpgradeHandshake: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundOut = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
-
-    /// Longest response head accepted.
-    static let maxHeadBytes = 16 << 10
 
     private let request: ByteBuffer
     private let status: EventLoopPromise<Int>
@@ -39,15 +35,15 @@ final class UpgradeHandshake: ChannelDuplexHandler, RemovableChannelHandler {
         if head == nil { head = bytes } else { head!.writeBuffer(&bytes) }
         guard var buffer = head else { return }
         let view = buffer.readableBytesView
-        guard let end = Self.headEnd(view) else {
-            if buffer.readableBytes > Self.maxHeadBytes { fail(context, WireError.badHandshake("response head too long")) }
+        guard let end = UpgradeText.headEnd(view) else {
+            if buffer.readableBytes > UpgradeText.maxHeadBytes { fail(context, WireError.badHandshake("response head too long")) }
             return
         }
         let headBytes = buffer.readSlice(length: end - view.startIndex)!
         done = true
         head = nil
         let text = String(buffer: headBytes)
-        guard let code = Self.statusCode(text) else {
+        guard let code = UpgradeText.statusCode(text) else {
             fail(context, WireError.badHandshake(String(text.prefix(80))))
             return
         }
@@ -73,33 +69,5 @@ final class UpgradeHandshake: ChannelDuplexHandler, RemovableChannelHandler {
         done = true
         status.fail(error)
         context.close(promise: nil)
-    }
-
-    /// The upgrade request for `target`, with a fresh random key.
-    static func request(for target: WireURL, origin: String?) -> ByteBuffer {
-        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        var request = ByteBuffer()
-        request.writeString("GET \(target.path) HTTP/1.1\r\nHost: \(target.hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n")
-        request.writeString("Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n")
-        if let origin { request.writeString("Origin: \(origin)\r\n") }
-        request.writeString("\r\n")
-        return request
-    }
-
-    /// Index just past the blank line that ends the head, if it has arrived.
-    static func headEnd(_ view: ByteBufferView) -> Int? {
-        var i = view.startIndex
-        while i + 3 < view.endIndex {
-            if view[i] == 13, view[i + 1] == 10, view[i + 2] == 13, view[i + 3] == 10 { return i + 4 }
-            i += 1
-        }
-        return nil
-    }
-
-    /// The status code of `HTTP/1.1 101 Switching Protocols`.
-    static func statusCode(_ head: String) -> Int? {
-        let parts = head.prefix { $0 != "\r" }.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1.") else { return nil }
-        return Int(parts[1])
     }
 }

@@ -57,7 +57,7 @@ public enum WireSocket {
                                                    wrap: @escaping @Sendable (any Channel) throws -> Wrapped) async throws -> Wrapped {
         let target = try WireURL(url)
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
-        let upgradeRequest = UpgradeHandshake.request(for: target, origin: origin)
+        let upgradeRequest = UpgradeText.request(for: target, origin: origin)
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let status = loop.makePromise(of: Int.self)
         let (channel, wrapped) = try await ClientBootstrap(group: loop).connect(host: target.host, port: target.port) { channel in
@@ -161,14 +161,14 @@ public struct WireWriter: Sendable {
 }
 
 /// `ws://host:port/path?query` or `wss://…`.
-struct WireURL {
+package struct WireURL {
     let host: String
-    let port: Int
+    package let port: Int
     let path: String
     let hostHeader: String
     let secure: Bool
 
-    init(_ url: String) throws {
+    package init(_ url: String) throws {
         let rest: Substring
         if url.hasPrefix("ws://") {
             secure = false

@@ -107,14 +107,16 @@ enum LoadClients {
 final class StalledClient: Sendable {
     let fd: Int32
 
-    init(port: Int, path: String) throws {
+    /// `url`: `ws://127.0.0.1:PORT/v1/ws?token=…`.
+    init(url: String) throws {
+        let target = try WireURL(url)
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackHTTP.Failure(description: "socket() failed") }
         var small: Int32 = 4096
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_port = in_port_t(UInt16(target.port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -123,9 +125,8 @@ final class StalledClient: Sendable {
             close(fd)
             throw LoopbackHTTP.Failure(description: "connect() failed")
         }
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        let request = Array(buffer: UpgradeText.request(for: target, origin: nil))
+        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var head: [UInt8] = []
         var byte: UInt8 = 0
         while !head.suffix(4).elementsEqual([13, 10, 13, 10]) {
@@ -135,7 +136,7 @@ final class StalledClient: Sendable {
             }
             head.append(byte)
         }
-        guard String(decoding: head, as: UTF8.self).hasPrefix("HTTP/1.1 101") else {
+        guard UpgradeText.statusCode(String(decoding: head, as: UTF8.self)) == 101 else {
             close(fd)
             throw LoopbackHTTP.Failure(description: "upgrade refused")
         }
@@ -168,7 +169,9 @@ final class Publisher: Sendable {
 
     func run(url: String, window: LoadWindow) async {
         do {
-            _ = try await WireSocket.connect(url) { inbound, writer in
+            // The hub teacher's `attendance.live` lists everyone in the lesson (about 230 bytes each):
+            // over 1 MiB from about 4,500 participants.
+            _ = try await WireSocket.connect(url, maxFrameSize: 16 << 20) { inbound, writer in
                 let publishing = Task { try await self.publish(writer, window: window) }
                 defer { publishing.cancel() }
                 while let message = try await inbound.next() {

@@ -108,7 +108,7 @@ struct LoadgenCommand: AsyncParsableCommand {
         }
         var stalled: [StalledClient] = []
         for i in 0..<slow {
-            stalled.append(try StalledClient(port: port, path: "/v1/ws?token=\(tokens[subscribers + flapping + i])"))
+            stalled.append(try StalledClient(url: "ws://127.0.0.1:\(port)/v1/ws?token=\(tokens[subscribers + flapping + i])"))
         }
         let connectedBefore = stats.prefix(subscribers).filter { $0.state.withLock { $0.open } }.count
         log("\(connectedBefore)/\(subscribers) connected; publishing (warm-up \(warmup) s, then \(duration) s measured)…")
